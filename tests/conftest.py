@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import pytest
+
+from . import factories
+
+
+@pytest.fixture(autouse=True)
+def _isolated_media(settings, tmp_path):
+    """Uploaded and generated files go to a per-test folder, never into var/."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.LEDGER_DIR = tmp_path / "ledgers"
+
+
+@pytest.fixture
+def world(db):
+    """Two units with a liaison each, a supervisor, a leader, and tasks for each unit."""
+    import datetime
+
+    from django.utils import timezone
+
+    class World:
+        pass
+
+    w = World()
+    w.unit_a = factories.make_unit("市财政局")
+    w.unit_b = factories.make_unit("市大数据局")
+    w.supervisor = factories.make_supervisor()
+    w.liaison_a = factories.make_liaison("liaison_a", w.unit_a)
+    w.liaison_b = factories.make_liaison("liaison_b", w.unit_b)
+    w.leader_a = factories.make_leader("leader_a", w.unit_a)
+    w.plan = factories.make_plan()
+    today = timezone.localdate()
+    w.task_a = factories.make_task(w.plan, lead=[w.unit_a], deadline=today + datetime.timedelta(days=30))
+    w.task_b = factories.make_task(w.plan, lead=[w.unit_b], responsible=[w.unit_a], deadline=today)
+    w.task_b_only = factories.make_task(w.plan, lead=[w.unit_b], deadline=today - datetime.timedelta(days=3))
+    w.draft_plan = factories.make_plan("草稿方案", status="draft")
+    w.draft_task = factories.make_task(w.draft_plan, lead=[w.unit_a])
+    return w
