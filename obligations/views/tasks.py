@@ -1,46 +1,148 @@
+"""Task lists (a liaison's home) and the task page with every action the viewer may take."""
+
+from __future__ import annotations
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Case, F, IntegerField, Prefetch, Value, When
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from ..holidays import get_calendar
-from ..models import Assignment
-from ..roles import visible_tasks
-from ..status import light_expression, light_of, today, yellow_cutoff
+from ..forms import CompletionForm, DecisionForm, ExtensionForm, ProgressForm, ReminderForm, TaskEditForm
+from ..models import Assignment, CompletionRequest, ExtensionRequest, Membership, Plan, Task, Unit
+from ..roles import LIAISON, SUPERVISOR, acting_unit, member_unit_ids, role_of, visible_tasks
+from ..status import light_expression, light_of
+from ..timeline import task_timeline
+from .common import light_window
+from .dashboard import filter_form
 
-PAGE_SIZE = 50
+PAGE_SIZE = 30
+
+
+def urgency_order(queryset):
+    """Most urgent first: open tasks by deadline (overdue first), undated ones after, done last."""
+    return queryset.order_by(
+        Case(When(status=Task.Status.DONE, then=Value(1)), default=Value(0), output_field=IntegerField()),
+        F("deadline").asc(nulls_last=True),
+        "plan_id",
+        "order",
+    )
 
 
 @login_required
 def task_list(request: HttpRequest) -> HttpResponse:
-    day = today()
-    cutoff = yellow_cutoff(day, get_calendar())
-    queryset = (
-        visible_tasks(request.user)
+    day, cutoff = light_window()
+    role = role_of(request.user)
+    form = filter_form(request)
+    scope = visible_tasks(request.user)
+    if role != SUPERVISOR or request.GET.get("drafts") != "1":
+        scope = scope.filter(plan__status=Plan.Status.PUBLISHED)
+    queryset = urgency_order(
+        form.apply(scope, day, cutoff)
         .select_related("plan")
         .prefetch_related(Prefetch("assignments", queryset=Assignment.objects.select_related("unit")))
         .annotate(light=light_expression(day, cutoff))
-        .order_by("deadline", "plan_id", "order")
     )
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "obligations/task_list.html", {"page": page, "today": day})
+    own_units: set[int] = set()
+    if role == LIAISON:
+        own_units = member_unit_ids(request.user)
+    return render(
+        request,
+        "obligations/task_list.html",
+        {
+            "page": page,
+            "today": day,
+            "form": form,
+            "own_units": own_units,
+            "title": "我的任务" if role == LIAISON else "任务列表",
+        },
+    )
 
 
-@login_required
-def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    # Scoped lookup: a task outside the user's units is indistinguishable from a missing one.
-    task = get_object_or_404(visible_tasks(request.user).select_related("plan"), pk=pk)
-    day = today()
-    light = light_of(task, day, yellow_cutoff(day, get_calendar()))
-    assignments = task.assignments.select_related("unit").order_by("role", "position")
+def _unit_choices(task: Task):
+    return Unit.objects.filter(assignments__task=task).order_by("assignments__role", "assignments__position")
+
+
+def render_task_page(
+    request: HttpRequest,
+    task: Task,
+    bound: dict[str, Form] | None = None,
+    *,
+    status: int = 200,
+    stale: bool = False,
+) -> HttpResponse:
+    """The task page; ``bound`` holds a submitted form to show again with its errors and input."""
+    bound = bound or {}
+    day, cutoff = light_window()
+    role = role_of(request.user)
+    assignments = list(task.assignments.select_related("unit").order_by("role", "position"))
+    unit = acting_unit(request.user, task) if role == LIAISON else None
+    pending_completion = (
+        task.completion_requests.filter(status=CompletionRequest.Status.PENDING)
+        .select_related("unit")
+        .first()
+    )
+    pending_extension = (
+        task.extension_requests.filter(status=ExtensionRequest.Status.PENDING).select_related("unit").first()
+    )
+    open_task = task.status != Task.Status.DONE
+    version = {"version": task.version}
+    forms: dict[str, Form] = {}
+    if unit is not None and open_task:
+        forms["progress"] = bound.get("progress") or ProgressForm(initial=version)
+        if pending_completion is None:
+            forms["completion"] = bound.get("completion") or CompletionForm(initial=version)
+        if task.deadline and pending_extension is None:
+            forms["extension"] = bound.get("extension") or ExtensionForm(initial=version, task=task)
+    if role == SUPERVISOR:
+        if pending_completion is not None:
+            forms["decide_completion"] = bound.get("decide_completion") or DecisionForm(initial=version)
+        if pending_extension is not None:
+            forms["decide_extension"] = bound.get("decide_extension") or DecisionForm(initial=version)
+        if open_task and task.plan.status == Plan.Status.PUBLISHED:
+            forms["remind"] = bound.get("remind") or ReminderForm(units=_unit_choices(task))
+        if assignments is not None:
+            task._prefetched_objects_cache = {"assignments": assignments}
+        forms["edit"] = bound.get("edit") or TaskEditForm(initial=TaskEditForm.initial_for(task))
+    # A stale form keeps the user's input but must carry the current version for a deliberate retry.
+    for form in bound.values():
+        if form.is_bound and "version" in form.fields:
+            data = form.data.copy()
+            data["version"] = str(task.version)
+            form.data = data
+    liaisons = Membership.objects.filter(
+        unit__in=[a.unit for a in assignments], role=Membership.Role.LIAISON
+    ).select_related("user", "unit")
     return render(
         request,
         "obligations/task_detail.html",
         {
             "task": task,
-            "light": light,
-            "assignments": assignments,
-            "changes": task.changes.select_related("actor")[:50],
+            "today": day,
+            "light": light_of(task, day, cutoff),
+            "lead": [a.unit for a in assignments if a.role == Assignment.Role.LEAD],
+            "responsible": [a.unit for a in assignments if a.role == Assignment.Role.RESPONSIBLE],
+            "acting_unit": unit,
+            "forms": forms,
+            "pending_completion": pending_completion,
+            "pending_extension": pending_extension,
+            "timeline": task_timeline(task),
+            "liaisons": liaisons if role == SUPERVISOR else [],
+            "role": role,
+            "stale": stale,
+            "open_panel": next(iter(bound), ""),
         },
+        status=status,
     )
+
+
+def visible_task(request: HttpRequest, pk: int) -> Task:
+    # Scoped lookup: a task outside the user's units is indistinguishable from a missing one.
+    return get_object_or_404(visible_tasks(request.user).select_related("plan"), pk=pk)
+
+
+@login_required
+def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return render_task_page(request, visible_task(request, pk))

@@ -1,0 +1,95 @@
+"""Small display helpers for the tracker's templates."""
+
+from __future__ import annotations
+
+import datetime
+
+from django import template
+
+from ..status import Light
+
+register = template.Library()
+
+LIGHT_SHORT = {
+    Light.RED: "红灯",
+    Light.YELLOW: "黄灯",
+    Light.GREEN: "绿灯",
+    Light.DONE: "已办结",
+    Light.ONGOING: "长期/无时限",
+}
+
+
+@register.filter
+def light_name(value: str) -> str:
+    """红灯 / 黄灯 / 绿灯 / 已办结 / 长期/无时限."""
+    try:
+        return LIGHT_SHORT[Light(value)]
+    except ValueError:
+        return ""
+
+
+@register.filter
+def light_title(value: str) -> str:
+    try:
+        return str(Light(value).label)
+    except ValueError:
+        return ""
+
+
+@register.simple_tag
+def days_text(task, day: datetime.date) -> str:
+    """逾期 N 天 / 今天到期 / 剩 N 天 for an open task with a deadline; empty otherwise."""
+    if task.status == "done" or task.deadline is None:
+        return ""
+    delta = (task.deadline - day).days
+    if delta < 0:
+        return f"逾期 {-delta} 天"
+    if delta == 0:
+        return "今天到期"
+    return f"剩 {delta} 天"
+
+
+@register.filter
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.0f}%"
+
+
+@register.filter
+def share(part: int, whole: int) -> str:
+    """part/whole as a percentage for CSS widths, as plain text so no locale formatting applies."""
+    return f"{part * 100 / whole:.2f}" if whole else "0"
+
+
+@register.filter
+def filesize(value: int) -> str:
+    if value >= 1048576:
+        return f"{value / 1048576:.1f} MB"
+    if value >= 1024:
+        return f"{value / 1024:.0f} KB"
+    return f"{value} 字节"
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **overrides) -> str:
+    """The page's filter query string with some parameters replaced (for sort and page links)."""
+    params = context["request"].GET.copy()
+    for key, value in overrides.items():
+        if value in (None, ""):
+            params.pop(key, None)
+        else:
+            params[key] = value
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+@register.simple_tag(takes_context=True)
+def page_query(context, param: str, number: int) -> str:
+    """The current query string with one pagination parameter (page, upage, ppage) set."""
+    params = context["request"].GET.copy()
+    params[param or "page"] = number
+    return f"?{params.urlencode()}"
+
+
+@register.filter
+def get_item(mapping: dict, key: str):
+    return mapping.get(key, "") if mapping else ""

@@ -1,0 +1,246 @@
+"""POST-only actions on a task: report, ask to close or extend, decide, remind, edit.
+
+Each view checks who may act, validates the form and calls obligations.workflows; on any
+refusal the task page is shown again with the user's input kept and the reason in Chinese.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.views.decorators.http import require_POST
+
+from .. import workflows
+from ..dashboard import published
+from ..forms import CompletionForm, DecisionForm, ExtensionForm, ProgressForm, ReminderForm, TaskEditForm
+from ..manual_reminders import remind_unit, request_manual_reminder
+from ..models import Assignment, CompletionRequest, ExtensionRequest, Task, Unit
+from ..roles import LIAISON, acting_unit, editable_tasks, role_of, visible_tasks
+from ..status import Light, light_q
+from .common import light_window, supervisor_required
+from .tasks import _unit_choices, render_task_page, visible_task
+
+
+def _task_url(task: Task, anchor: str = "") -> str:
+    from django.urls import reverse
+
+    return reverse("task_detail", args=[task.pk]) + (f"#{anchor}" if anchor else "")
+
+
+def _liaison_task(request: HttpRequest, pk: int) -> tuple[Task, Unit]:
+    """The task and the unit the liaison acts for; 404 when invisible, 403 when read-only."""
+    task = visible_task(request, pk)
+    if role_of(request.user) != LIAISON or not editable_tasks(request.user).filter(pk=task.pk).exists():
+        raise PermissionDenied("只有承办单位的联络员可以填报。")
+    unit = acting_unit(request.user, task)
+    if unit is None:
+        raise PermissionDenied("只有承办单位的联络员可以填报。")
+    return task, unit
+
+
+def _refused(
+    request: HttpRequest, task: Task, name: str, form, error: workflows.WorkflowError
+) -> HttpResponse:
+    task.refresh_from_db()
+    stale = isinstance(error, workflows.StaleTask)
+    messages.error(request, str(error))
+    return render_task_page(request, task, {name: form}, status=409 if stale else 400, stale=stale)
+
+
+def _invalid(request: HttpRequest, task: Task, name: str, form) -> HttpResponse:
+    messages.error(request, "提交的内容有误，请按提示修改后重新提交。")
+    return render_task_page(request, task, {name: form}, status=400)
+
+
+@login_required
+@require_POST
+def report_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    task, unit = _liaison_task(request, pk)
+    form = ProgressForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _invalid(request, task, "progress", form)
+    try:
+        workflows.report_progress(
+            task,
+            user=request.user,
+            unit=unit,
+            text=form.cleaned_data["text"],
+            version=form.cleaned_data["version"],
+            files=form.cleaned_data["files"],
+        )
+    except workflows.WorkflowError as exc:
+        return _refused(request, task, "progress", form, exc)
+    messages.success(request, "进展情况已报送。")
+    return redirect(_task_url(task, "timeline"))
+
+
+@login_required
+@require_POST
+def submit_completion(request: HttpRequest, pk: int) -> HttpResponse:
+    task, unit = _liaison_task(request, pk)
+    form = CompletionForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _invalid(request, task, "completion", form)
+    try:
+        workflows.submit_completion(
+            task,
+            user=request.user,
+            unit=unit,
+            summary=form.cleaned_data["summary"],
+            version=form.cleaned_data["version"],
+            files=form.cleaned_data["files"],
+        )
+    except workflows.WorkflowError as exc:
+        return _refused(request, task, "completion", form, exc)
+    messages.success(request, "办结申请已提交，等待督查员审核。")
+    return redirect(_task_url(task, "timeline"))
+
+
+@login_required
+@require_POST
+def request_extension(request: HttpRequest, pk: int) -> HttpResponse:
+    task, unit = _liaison_task(request, pk)
+    form = ExtensionForm(request.POST, task=task)
+    if not form.is_valid():
+        return _invalid(request, task, "extension", form)
+    try:
+        workflows.request_extension(
+            task,
+            user=request.user,
+            unit=unit,
+            new_deadline=form.cleaned_data["new_deadline"],
+            reason=form.cleaned_data["reason"],
+            version=form.cleaned_data["version"],
+        )
+    except workflows.WorkflowError as exc:
+        return _refused(request, task, "extension", form, exc)
+    messages.success(request, "延期申请已提交，等待督查员审核。")
+    return redirect(_task_url(task, "timeline"))
+
+
+@supervisor_required
+@require_POST
+def decide_completion(request: HttpRequest, pk: int) -> HttpResponse:
+    completion = get_object_or_404(CompletionRequest.objects.select_related("task__plan", "unit"), pk=pk)
+    task = completion.task
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, task, "decide_completion", form)
+    try:
+        workflows.decide_completion(
+            completion,
+            user=request.user,
+            approve=form.approve,
+            comment=form.cleaned_data["comment"],
+            version=form.cleaned_data["version"],
+        )
+    except workflows.WorkflowError as exc:
+        return _refused(request, task, "decide_completion", form, exc)
+    messages.success(request, "已审核通过，任务办结。" if form.approve else "已退回办结申请。")
+    return redirect(request.POST.get("next") if _safe_next(request) else _task_url(task, "timeline"))
+
+
+@supervisor_required
+@require_POST
+def decide_extension(request: HttpRequest, pk: int) -> HttpResponse:
+    extension = get_object_or_404(ExtensionRequest.objects.select_related("task__plan", "unit"), pk=pk)
+    task = extension.task
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, task, "decide_extension", form)
+    try:
+        workflows.decide_extension(
+            extension,
+            user=request.user,
+            approve=form.approve,
+            comment=form.cleaned_data["comment"],
+            version=form.cleaned_data["version"],
+        )
+    except workflows.WorkflowError as exc:
+        return _refused(request, task, "decide_extension", form, exc)
+    messages.success(
+        request,
+        f"已批准延期至 {extension.requested_deadline:%Y年%m月%d日}。" if form.approve else "已驳回延期申请。",
+    )
+    return redirect(request.POST.get("next") if _safe_next(request) else _task_url(task, "timeline"))
+
+
+def _safe_next(request: HttpRequest) -> bool:
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next", "")
+    return bool(target) and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+
+
+@supervisor_required
+@require_POST
+def edit_task(request: HttpRequest, pk: int) -> HttpResponse:
+    task = visible_task(request, pk)
+    form = TaskEditForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, task, "edit", form)
+    data = form.cleaned_data
+    try:
+        changes = workflows.edit_task(
+            task,
+            user=request.user,
+            version=data["version"],
+            values=data,
+            lead=data["lead_units"],
+            responsible=data["responsible_units"],
+        )
+    except workflows.WorkflowError as exc:
+        return _refused(request, task, "edit", form, exc)
+    messages.success(request, "任务已修改。" if changes else "没有需要保存的修改。")
+    return redirect(_task_url(task, "timeline"))
+
+
+@supervisor_required
+@require_POST
+def remind_task(request: HttpRequest, pk: int) -> HttpResponse:
+    task = visible_task(request, pk)
+    form = ReminderForm(request.POST, units=_unit_choices(task))
+    if not form.is_valid():
+        return _invalid(request, task, "remind", form)
+    reminders = request_manual_reminder(
+        task, form.cleaned_data["units"], request.user, message=form.cleaned_data["message"]
+    )
+    if reminders:
+        messages.success(request, f"已发出催办，共 {len(reminders)} 位联络员将收到提醒。")
+    else:
+        messages.warning(request, "所选单位尚未设置联络员，催办未能发出；请先在管理后台为其添加联络员。")
+    return redirect(_task_url(task, "timeline"))
+
+
+@supervisor_required
+@require_POST
+def remind_unit_overdue(request: HttpRequest, pk: int) -> HttpResponse:
+    """One click on a unit: 催办 each of its overdue published tasks."""
+    unit = get_object_or_404(Unit, pk=pk)
+    day, cutoff = light_window()
+    assigned = Assignment.objects.filter(task=OuterRef("pk"), unit=unit)
+    tasks = (
+        published(visible_tasks(request.user))
+        .filter(Exists(assigned))
+        .filter(light_q(Light.RED, day, cutoff))
+        .order_by("deadline")
+    )
+    task_list = list(tasks)
+    if not task_list:
+        messages.info(request, f"{unit.name}目前没有逾期任务，无需催办。")
+    else:
+        reminders = remind_unit(unit, task_list, request.user, message=request.POST.get("message", "")[:500])
+        if reminders:
+            messages.success(
+                request, f"已对{unit.name}的 {len(task_list)} 项逾期任务发出催办（{len(reminders)} 条提醒）。"
+            )
+        else:
+            messages.warning(request, f"{unit.name}尚未设置联络员，催办未能发出。")
+    target = request.POST.get("next", "")
+    return redirect(target if _safe_next(request) else "dashboard")

@@ -1,0 +1,70 @@
+"""The overdue dashboard (督办总览): supervisors' home page, read-only for leaders."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from ..charts import bars, donut
+from ..dashboard import (
+    RANKINGS,
+    KnownCount,
+    light_counts,
+    overdue_tasks,
+    plan_progress,
+    published,
+    unit_ranking,
+)
+from ..filters import TaskFilterForm
+from ..models import CompletionRequest, ExtensionRequest, Plan, Unit
+from ..roles import SUPERVISOR, role_of, visible_tasks
+from ..status import LIGHT_ORDER
+from ..templatetags.tracker import LIGHT_SHORT
+from .common import light_window, overview_required
+
+RANKING_PAGE = 10
+OVERDUE_PAGE = 20
+
+
+def filter_form(request: HttpRequest) -> TaskFilterForm:
+    return TaskFilterForm(
+        request.GET or None,
+        plans=Plan.objects.filter(status=Plan.Status.PUBLISHED).order_by("-issued", "-pk"),
+        units=Unit.objects.filter(confirmed=True, is_active=True).order_by("name"),
+    )
+
+
+@overview_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    day, cutoff = light_window()
+    form = filter_form(request)
+    tasks = form.apply(published(visible_tasks(request.user)), day, cutoff)
+    counts = light_counts(tasks, day, cutoff)
+    rank = request.GET.get("rank") if request.GET.get("rank") in RANKINGS else "overdue"
+    units = unit_ranking(tasks, day, cutoff, rank)
+    plans = plan_progress(tasks, day, cutoff)
+    overdue = Paginator(KnownCount(overdue_tasks(tasks, day, cutoff), counts.red), OVERDUE_PAGE)
+    context = {
+        "form": form,
+        "today": day,
+        "cutoff": cutoff,
+        "counts": counts,
+        "donut": donut(counts, {str(k): v for k, v in LIGHT_SHORT.items()}),
+        "unit_bars": bars(units),
+        "rank": rank,
+        "rankings": RANKINGS,
+        "unit_page": Paginator(units, RANKING_PAGE).get_page(request.GET.get("upage")),
+        "plan_page": Paginator(plans, RANKING_PAGE).get_page(request.GET.get("ppage")),
+        "overdue_page": overdue.get_page(request.GET.get("page")),
+        "can_act": role_of(request.user) == SUPERVISOR,
+        "light_links": {str(light): form.query_string(light=str(light)) for light in LIGHT_ORDER},
+    }
+    if context["can_act"]:
+        context["pending_completions"] = CompletionRequest.objects.filter(
+            status=CompletionRequest.Status.PENDING
+        ).count()
+        context["pending_extensions"] = ExtensionRequest.objects.filter(
+            status=ExtensionRequest.Status.PENDING
+        ).count()
+    return render(request, "obligations/dashboard.html", context)

@@ -1,0 +1,236 @@
+"""The overdue dashboard: counts by light, rankings, progress, filters, and a bounded query count."""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from obligations.dashboard import light_counts, plan_progress, unit_ranking
+from obligations.holidays import get_calendar
+from obligations.models import ReminderPolicy, Task
+from obligations.status import Light, light_of, yellow_cutoff
+
+from ..factories import make_liaison, make_plan, make_task, make_unit
+
+pytestmark = pytest.mark.django_db
+
+
+def window():
+    day = timezone.localdate()
+    return day, yellow_cutoff(day, get_calendar())
+
+
+def close(task: Task) -> None:
+    Task.objects.filter(pk=task.pk).update(status=Task.Status.DONE, completed_at=timezone.now())
+
+
+def card(page: str, light: str) -> int:
+    return int(re.search(rf'data-light="{light}">(\d+)<', page).group(1))
+
+
+@pytest.fixture
+def scene(world):
+    """world plus a second plan: a known mix of lights over three units."""
+    day, cutoff = window()
+    unit_c = make_unit("市税务局")
+    plan2 = make_plan("第二个方案", number="测政办发〔2026〕2号")
+    tasks = {
+        "red_c": make_task(plan2, lead=[unit_c], deadline=day - datetime.timedelta(days=10), text="税务逾期"),
+        "red_ac": make_task(
+            plan2, lead=[world.unit_a], responsible=[unit_c], deadline=day - datetime.timedelta(days=1)
+        ),
+        "done_c": make_task(plan2, lead=[unit_c], deadline=day - datetime.timedelta(days=20)),
+        "ongoing_c": make_task(plan2, lead=[unit_c], deadline_kind=Task.DeadlineKind.ONGOING),
+        "green_c": make_task(plan2, lead=[unit_c], deadline=cutoff + datetime.timedelta(days=1)),
+    }
+    close(tasks["done_c"])
+    world.unit_c, world.plan2, world.extra = unit_c, plan2, tasks
+    return world
+
+
+def expected(tasks) -> dict[str, int]:
+    day, cutoff = window()
+    result = {str(light): 0 for light in Light}
+    for task in tasks:
+        task.refresh_from_db()
+        result[str(light_of(task, day, cutoff))] += 1
+    return result
+
+
+def test_light_counts_match_the_python_rule(scene):
+    day, cutoff = window()
+    published = Task.objects.filter(plan__status="published")
+    counts = light_counts(published, day, cutoff)
+    want = expected(list(published))
+    assert {str(light): value for light, value in counts.items()} == want
+    # The scene has every light, so the test would notice a light counted as another.
+    assert want == {"red": 3, "yellow": 1, "green": 2, "done": 1, "ongoing": 1}
+    assert counts.total == 8
+
+
+def test_unit_ranking_and_plan_progress(scene):
+    day, cutoff = window()
+    published = Task.objects.filter(plan__status="published")
+    ranking = unit_ranking(published, day, cutoff)
+    by_name = {row.name: row for row in ranking}
+    assert [row.name for row in ranking][:1] == ["市税务局"]  # two overdue tasks
+    c = by_name["市税务局"].counts
+    assert (c.total, c.red, c.done, c.green, c.ongoing) == (5, 2, 1, 1, 1)
+    assert by_name["市税务局"].rate_percent == 20
+    b = by_name["市大数据局"].counts
+    assert (b.total, b.red, b.yellow) == (2, 1, 1)
+    by_rate = unit_ranking(published, day, cutoff, order="rate")
+    assert by_rate[0].rate == 0.0
+    plans = {row.name: row for row in plan_progress(published, day, cutoff)}
+    assert plans["第二个方案"].counts.total == 5 and plans["第二个方案"].counts.red == 2
+    assert plans["测试工作方案"].counts.total == 3 and plans["测试工作方案"].counts.red == 1
+
+
+def test_dashboard_page(scene, as_user):
+    client = as_user(scene.supervisor)
+    assert client.get(reverse("home"))["Location"] == reverse("dashboard")
+    page = client.get(reverse("dashboard")).content.decode()
+    assert (
+        card(page, "red"),
+        card(page, "yellow"),
+        card(page, "green"),
+        card(page, "done"),
+        card(page, "ongoing"),
+    ) == (
+        3,
+        1,
+        2,
+        1,
+        1,
+    )
+    overdue = page[page.index('id="overdue"') : page.index('id="units"')]
+    # Longest overdue first, with its owners and days overdue.
+    assert overdue.index("税务逾期") < overdue.index(scene.task_b_only.text)
+    assert "逾期 10 天" in overdue and "市税务局（牵头）" in overdue
+    assert "<svg" in page and "arc-red" in page  # the chart is drawn on the server
+    assert scene.draft_task.text not in page  # drafts do not count
+
+
+def test_dashboard_filters(scene, as_user):
+    client = as_user(scene.supervisor)
+    page = client.get(reverse("dashboard"), {"plan": scene.plan2.pk}).content.decode()
+    assert (card(page, "red"), card(page, "done")) == (2, 1)
+    page = client.get(reverse("dashboard"), {"unit": scene.unit_a.pk}).content.decode()
+    assert (card(page, "red"), card(page, "yellow"), card(page, "green")) == (1, 1, 1)
+    page = client.get(reverse("dashboard"), {"light": "red"}).content.decode()
+    assert (card(page, "red"), card(page, "green")) == (3, 0)
+    page = client.get(reverse("dashboard"), {"q": "税务"}).content.decode()
+    assert card(page, "red") == 1
+    day = timezone.localdate()
+    page = client.get(
+        reverse("dashboard"),
+        {"deadline_from": (day - datetime.timedelta(days=5)).isoformat(), "deadline_to": day.isoformat()},
+    ).content.decode()
+    assert (card(page, "red"), card(page, "yellow")) == (2, 1)
+
+
+def test_counts_follow_the_yellow_window_policy(scene):
+    policy = ReminderPolicy.current()
+    policy.yellow_window_days = 60
+    policy.save()
+    day, cutoff = window()
+    counts = light_counts(Task.objects.filter(plan__status="published"), day, cutoff)
+    assert counts.green == 0 and counts.yellow == 3
+
+
+def test_leader_sees_a_read_only_dashboard_of_their_units(scene, as_user):
+    client = as_user(scene.leader_a)
+    assert client.get(reverse("home"))["Location"] == reverse("dashboard")
+    page = client.get(reverse("dashboard")).content.decode()
+    # leader_a belongs to 市财政局: task_a (green), task_b (yellow), red_ac (red).
+    assert (card(page, "red"), card(page, "yellow"), card(page, "green")) == (1, 1, 1)
+    assert "催办" not in page and "待审核" not in page
+    assert client.post(reverse("unit_remind", args=[scene.unit_c.pk])).status_code == 403
+
+
+def test_liaison_has_no_dashboard(world, as_user):
+    assert as_user(world.liaison_a).get(reverse("dashboard")).status_code == 403
+
+
+def _grow(world, plans: int, tasks_per_plan: int, units: int) -> None:
+    day = timezone.localdate()
+    extra_units = [make_unit(f"扩展单位{i}") for i in range(units)]
+    for index, unit in enumerate(extra_units):
+        make_liaison(f"extra_liaison_{index}", unit)
+    for p in range(plans):
+        plan = make_plan(f"扩展方案{p}")
+        for t in range(tasks_per_plan):
+            unit = extra_units[(p + t) % len(extra_units)]
+            task = make_task(
+                plan,
+                lead=[unit, world.unit_a] if t % 2 else [unit, world.unit_b],
+                responsible=[extra_units[(p + t + 1) % len(extra_units)]] if len(extra_units) > 1 else [],
+                deadline=day + datetime.timedelta(days=(t % 7) * 9 - 30),
+            )
+            if t % 5 == 0:
+                close(task)
+
+
+def _count(client, url, params=None) -> int:
+    client.get(url, params)  # warm caches (calendar, policy row) the same way at each size
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url, params)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize(
+    "who,url_name,params",
+    [
+        ("supervisor", "dashboard", None),
+        ("supervisor", "dashboard", {"unit": "B", "light": "red", "q": "测试"}),
+        ("leader_a", "dashboard", None),
+        ("supervisor", "task_list", None),
+        ("liaison_a", "task_list", None),
+        ("liaison_a", "task_list", {"light": "red"}),
+    ],
+)
+def test_query_count_does_not_grow_with_data(world, as_user, who, url_name, params):
+    user = getattr(world, who)
+    if params and params.get("unit") == "B":
+        params = {**params, "unit": world.unit_b.pk}
+    # Every list on the page has rows at both sizes (an empty page legitimately skips a query).
+    make_task(world.plan, lead=[world.unit_a], deadline=timezone.localdate() - datetime.timedelta(days=2))
+    client = as_user(user)
+    url = reverse(url_name)
+    small = _count(client, url, params)
+    _grow(world, plans=4, tasks_per_plan=15, units=6)
+    large = _count(client, url, params)
+    assert Task.objects.count() > 60
+    assert small == large, (small, large)
+    assert large <= 20
+
+
+def test_task_page_query_count_does_not_grow_with_history(world, as_user):
+    from obligations import workflows
+    from obligations.manual_reminders import request_manual_reminder
+
+    client = as_user(world.supervisor)
+    url = reverse("task_detail", args=[world.task_b.pk])
+    task = world.task_b
+    workflows.report_progress(task, user=world.liaison_a, unit=world.unit_a, text="一", version=1)
+    small = _count(client, url)
+    for n in range(6):
+        task.refresh_from_db()
+        workflows.report_progress(
+            task, user=world.liaison_b, unit=world.unit_b, text=f"进展{n}", version=task.version
+        )
+        request_manual_reminder(task, [world.unit_a, world.unit_b], world.supervisor)
+    task.refresh_from_db()
+    workflows.submit_completion(
+        task, user=world.liaison_a, unit=world.unit_a, summary="完成", version=task.version
+    )
+    large = _count(client, url)
+    assert large <= small + 3  # the pending request adds its own panel; history adds nothing
+    assert large <= 30

@@ -1,0 +1,328 @@
+"""Every view against every role: anonymous, liaison of the unit, liaison of another unit, leader,
+supervisor. Another unit's task is a 404; read-only and foreign roles change nothing."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from django.core.files.base import ContentFile
+from django.urls import reverse
+from django.utils import timezone
+
+from obligations.models import (
+    ChangeLog,
+    CompletionRequest,
+    Evidence,
+    ExtensionRequest,
+    ProgressReport,
+    Reminder,
+    SourceDocument,
+    Unit,
+)
+
+from ..factories import make_plan, make_task
+from .conftest import PDF_BYTES
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["anonymous", "liaison_own", "liaison_other", "leader", "supervisor"]
+LOGIN = "login"  # a redirect to the login page
+
+
+@dataclass
+class Case:
+    name: str
+    url: Callable
+    expect: dict[str, int | str]
+    method: str = "get"
+    data: Callable | None = None
+
+
+def _users(w) -> dict:
+    return {
+        "anonymous": None,
+        "liaison_own": w.liaison_a,
+        "liaison_other": w.liaison_b,
+        "leader": w.leader_a,
+        "supervisor": w.supervisor,
+    }
+
+
+def _edit_data(w) -> dict:
+    return {
+        "version": w.task_a.version,
+        "text": "督查员修改后的内容",
+        "lead_units": "市财政局",
+        "responsible_units": "",
+        "responsible_person": "",
+        "deadline": w.task_a.deadline.isoformat(),
+        "deadline_kind": "date",
+        "deadline_raw": "",
+    }
+
+
+SUPERVISOR_ONLY_GET = {
+    "anonymous": LOGIN,
+    "liaison_own": 403,
+    "liaison_other": 403,
+    "leader": 403,
+    "supervisor": 200,
+}
+SUPERVISOR_ONLY_POST = {
+    "anonymous": LOGIN,
+    "liaison_own": 403,
+    "liaison_other": 403,
+    "leader": 403,
+    "supervisor": 302,
+}
+OWN_UNIT_POST = {
+    "anonymous": LOGIN,
+    "liaison_own": 302,
+    "liaison_other": 404,
+    "leader": 403,
+    "supervisor": 403,
+}
+
+CASES = [
+    Case("home", lambda w: reverse("home"), {r: 302 for r in ROLES} | {"anonymous": LOGIN}),
+    Case(
+        "dashboard",
+        lambda w: reverse("dashboard"),
+        {"anonymous": LOGIN, "liaison_own": 403, "liaison_other": 403, "leader": 200, "supervisor": 200},
+    ),
+    Case("task_list", lambda w: reverse("task_list"), {r: 200 for r in ROLES} | {"anonymous": LOGIN}),
+    Case(
+        "task_detail",
+        lambda w: reverse("task_detail", args=[w.task_a.pk]),
+        {"anonymous": LOGIN, "liaison_own": 200, "liaison_other": 404, "leader": 200, "supervisor": 200},
+    ),
+    Case(
+        "task_detail_draft",
+        lambda w: reverse("task_detail", args=[w.draft_task.pk]),
+        {"anonymous": LOGIN, "liaison_own": 404, "liaison_other": 404, "leader": 404, "supervisor": 200},
+    ),
+    Case(
+        "evidence_download",
+        lambda w: reverse("evidence_download", args=[w.evidence.pk]),
+        {"anonymous": LOGIN, "liaison_own": 200, "liaison_other": 404, "leader": 200, "supervisor": 200},
+    ),
+    Case("review_queue", lambda w: reverse("review_queue"), SUPERVISOR_ONLY_GET),
+    Case("import_list", lambda w: reverse("import_list"), SUPERVISOR_ONLY_GET),
+    Case("import_review", lambda w: reverse("import_review", args=[w.source.pk]), SUPERVISOR_ONLY_GET),
+    Case("source_download", lambda w: reverse("source_download", args=[w.source.pk]), SUPERVISOR_ONLY_GET),
+    Case("review_split", lambda w: reverse("review_split", args=[w.draft_task.pk]), SUPERVISOR_ONLY_GET),
+    Case(
+        "task_report",
+        lambda w: reverse("task_report", args=[w.task_a.pk]),
+        OWN_UNIT_POST,
+        "post",
+        lambda w: {"version": 1, "text": "本月进展"},
+    ),
+    Case(
+        "task_complete",
+        lambda w: reverse("task_complete", args=[w.task_a.pk]),
+        OWN_UNIT_POST,
+        "post",
+        lambda w: {"version": 1, "summary": "已完成"},
+    ),
+    Case(
+        "task_extend",
+        lambda w: reverse("task_extend", args=[w.task_a.pk]),
+        OWN_UNIT_POST,
+        "post",
+        lambda w: {
+            "version": 1,
+            "new_deadline": (w.task_a.deadline + datetime.timedelta(days=30)).isoformat(),
+            "reason": "需要时间",
+        },
+    ),
+    Case(
+        "task_edit",
+        lambda w: reverse("task_edit", args=[w.task_a.pk]),
+        SUPERVISOR_ONLY_POST,
+        "post",
+        _edit_data,
+    ),
+    Case(
+        "task_remind",
+        lambda w: reverse("task_remind", args=[w.task_a.pk]),
+        SUPERVISOR_ONLY_POST,
+        "post",
+        lambda w: {"units": [w.unit_a.pk]},
+    ),
+    Case(
+        "unit_remind",
+        lambda w: reverse("unit_remind", args=[w.unit_b.pk]),
+        SUPERVISOR_ONLY_POST,
+        "post",
+        lambda w: {},
+    ),
+    Case(
+        "completion_decide",
+        lambda w: reverse("completion_decide", args=[w.completion.pk]),
+        SUPERVISOR_ONLY_POST,
+        "post",
+        lambda w: {"version": w.task_b.version, "decision": "approve"},
+    ),
+    Case(
+        "extension_decide",
+        lambda w: reverse("extension_decide", args=[w.extension.pk]),
+        SUPERVISOR_ONLY_POST,
+        "post",
+        lambda w: {"version": w.task_b_only.version, "decision": "reject", "comment": "不同意"},
+    ),
+    Case(
+        "review_row_save",
+        lambda w: reverse("review_row_save", args=[w.draft_task.pk]),
+        SUPERVISOR_ONLY_POST,
+        "post",
+        lambda w: {"version": 1, "text": "改正后的条目", "lead_units": "市财政局", "deadline_kind": "none"},
+    ),
+    Case(
+        "review_rows_drop",
+        lambda w: reverse("review_rows", args=[w.source.pk]),
+        SUPERVISOR_ONLY_POST,
+        "post",
+        lambda w: {"action": "drop", "selected": [w.draft_task.pk]},
+    ),
+    Case(
+        "review_split_post",
+        lambda w: reverse("review_split", args=[w.draft_task.pk]),
+        SUPERVISOR_ONLY_POST,
+        "post",
+        lambda w: {"parts": "第一部分\n第二部分"},
+    ),
+    Case(
+        "unit_map",
+        lambda w: reverse("unit_map", args=[w.new_unit.pk]),
+        SUPERVISOR_ONLY_POST,
+        "post",
+        lambda w: {"source": w.source.pk, "target": "市财政局"},
+    ),
+    Case(
+        "unit_confirm",
+        lambda w: reverse("unit_confirm", args=[w.new_unit.pk]),
+        SUPERVISOR_ONLY_POST,
+        "post",
+        lambda w: {"source": w.source.pk},
+    ),
+    Case(
+        "units_confirm_all",
+        lambda w: reverse("units_confirm_all", args=[w.source.pk]),
+        SUPERVISOR_ONLY_POST,
+        "post",
+        lambda w: {},
+    ),
+    Case(
+        "plan_publish",
+        lambda w: reverse("plan_publish", args=[w.ready_plan.pk]),
+        SUPERVISOR_ONLY_POST,
+        "post",
+        lambda w: {},
+    ),
+    Case(
+        "import_discard",
+        lambda w: reverse("import_discard", args=[w.source.pk]),
+        SUPERVISOR_ONLY_POST,
+        "post",
+        lambda w: {},
+    ),
+]
+
+
+@pytest.fixture
+def matrix(world):
+    """world plus a pending completion (task_b), a pending extension (task_b_only), evidence on
+    task_a, and a draft import with an unconfirmed unit."""
+    from obligations import workflows
+
+    w = world
+    w.completion = workflows.submit_completion(
+        w.task_b, user=w.liaison_b, unit=w.unit_b, summary="完成", version=1
+    )
+    w.extension = workflows.request_extension(
+        w.task_b_only,
+        user=w.liaison_b,
+        unit=w.unit_b,
+        new_deadline=timezone.localdate() + datetime.timedelta(days=10),
+        reason="理由",
+        version=1,
+    )
+    for obj in (w.task_b, w.task_b_only):
+        obj.refresh_from_db()
+    report = ProgressReport.objects.create(
+        task=w.task_a,
+        unit=w.unit_a,
+        author=w.liaison_a,
+        period=timezone.localdate().replace(day=1),
+        text="进展",
+    )
+    w.evidence = Evidence(
+        task=w.task_a,
+        report=report,
+        original_name="佐证.pdf",
+        content_type="application/pdf",
+        size=len(PDF_BYTES),
+        sha256="0" * 64,
+    )
+    w.evidence.file.save("x", ContentFile(PDF_BYTES), save=False)
+    w.evidence.save()
+    w.source = SourceDocument(original_name="方案.txt", sha256="a" * 64, size=3)
+    w.source.file.save("plan.txt", ContentFile(b"abc"), save=False)
+    w.source.save()
+    w.draft_plan.source = w.source
+    w.draft_plan.save()
+    w.new_unit = Unit.objects.create(jurisdiction="测试市", name="市财政局办公室", confirmed=False)
+    from obligations.models import Assignment
+
+    Assignment.objects.create(task=w.draft_task, unit=w.new_unit, role="responsible", position=0)
+    w.ready_plan = make_plan("可发布的草稿", status="draft")
+    make_task(w.ready_plan, lead=[w.unit_a])
+    return w
+
+
+def _state() -> tuple:
+    return (
+        ChangeLog.objects.count(),
+        ProgressReport.objects.count(),
+        CompletionRequest.objects.filter(status="pending").count(),
+        ExtensionRequest.objects.filter(status="pending").count(),
+        Reminder.objects.count(),
+        SourceDocument.objects.count(),
+    )
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_role_matrix(matrix, as_user, case: Case, role: str):
+    client = as_user(_users(matrix)[role])
+    url = case.url(matrix)
+    before = _state()
+    if case.method == "post":
+        response = client.post(url, case.data(matrix) if case.data else {})
+    else:
+        response = client.get(url)
+    want = case.expect[role]
+    if want == LOGIN:
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+    else:
+        assert response.status_code == want, (case.name, role, response.status_code)
+    if case.method == "post":
+        changed = _state() != before
+        # Allowed POSTs do something that is recorded; refused ones leave everything as it was.
+        assert changed == (want == 302), (case.name, role)
+    if want == 302 and case.method == "post":
+        assert not response["Location"].startswith(reverse("login"))
+
+
+def test_every_url_is_in_the_matrix():
+    """A new view must be added to the matrix above (names as in obligations/urls.py)."""
+    from obligations.urls import urlpatterns
+
+    covered = {case.name for case in CASES} | {"review_rows"}  # covered as review_rows_drop
+    names = {pattern.name for pattern in urlpatterns}
+    assert names <= covered, names - covered
