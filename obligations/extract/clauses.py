@@ -147,7 +147,12 @@ def _clause_like(body: str) -> Clause | None:
     if not clean or not clause.has_units:
         return None
     last = split_top_level(body, _CLAUSE_SEPARATORS | frozenset("。"))[-1]
-    if not (_LEAD_VERB.search(last) or _RESP_VERB.search(last) or _deadline_segment(last)):
+    if not (
+        _KEY_AT_START.match(last)
+        or _LEAD_VERB.search(last)
+        or _RESP_VERB.search(last)
+        or _deadline_segment(last)
+    ):
         return None
     return clause
 

@@ -67,9 +67,10 @@ def _extract(data: bytes, filename: str, year: int | None, calendar: WorkdayCale
     document: Document = read_document(data, kind)
     result = ExtractionResult(source_name=Path(filename).name, warnings=list(document.warnings))
     if document.kind == "xlsx":
-        from .read_xlsx import ledger_notices
+        from .read_xlsx import ledger_notices, xlsx_jurisdiction
 
         result.notices = ledger_notices(document, year=year, calendar=calendar)
+        result.jurisdiction = xlsx_jurisdiction(result.notices)
         return result
     spans = split_notices(document.blocks, year=year)
     result.jurisdiction = find_jurisdiction(document.blocks, spans)
