@@ -1,0 +1,56 @@
+"""Outline labels: 一、 （一） (一) 1. 1、 （1） 1） ① 第一条 第一章 一是 — their style and raw text."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_CN = "一二三四五六七八九十百零〇"
+_LABEL = re.compile(
+    rf"""^\s*(?:
+        (?P<chapter>第[{_CN}\d]+[章节编](?=\s|[^\w]|[\u4e00-\u9fff]))
+      | (?P<article>第[{_CN}\d]+条)
+      | (?P<cn_paren>[（(]\s*[{_CN}]+\s*[)）])
+      | (?P<ar_paren>[（(]\s*\d{{1,3}}\s*[)）])
+      | (?P<cn_dun>[{_CN}]+\s*[、，,](?![{_CN}]+[、，,]))
+      | (?P<cn_dot>[{_CN}]+\s*[.．](?!\d))
+      | (?P<ar_dot>\d{{1,3}}\s*[.．](?![\d.．]))
+      | (?P<ar_dun>\d{{1,3}}\s*[、，,](?!\d))
+      | (?P<ar_rparen>\d{{1,3}}\s*[)）])
+      | (?P<circled>[\u2460-\u2473\u3251-\u325f])
+      | (?P<shi>[{_CN}]+是(?=[\u4e00-\u9fff“]))
+    )""",
+    re.X,
+)
+# Styles that are always headings when they stand alone (chapters, top-level 一、).
+STRONG_HEADINGS = {"chapter"}
+_STYLE_ALIAS = {"cn_dot": "cn_dun", "ar_dun": "ar_dot"}
+
+
+@dataclass(frozen=True)
+class Label:
+    style: str
+    raw: str  # as written, without surrounding spaces
+    end: int  # where the content starts in the paragraph
+
+    @property
+    def number(self) -> str:
+        """The label as the contract reports it: as written, internal spaces removed."""
+        return re.sub(r"\s+", "", self.raw)
+
+
+def find_label(text: str) -> Label | None:
+    """The outline label a paragraph starts with, or None."""
+    match = _LABEL.match(text)
+    if not match:
+        return None
+    style = match.lastgroup or ""
+    raw = match.group(style).strip()
+    if style == "cn_dun" and raw[-1] in "，,":
+        return None  # "一，" is prose, not a label
+    if style == "ar_dun" and raw[-1] in "，,":
+        return None
+    end = match.end()
+    while end < len(text) and text[end] in " \t\u3000":
+        end += 1
+    return Label(_STYLE_ALIAS.get(style, style), raw, end)

@@ -1,0 +1,269 @@
+"""A notice's body -> items under headings.
+
+Paragraphs are first repaired (a page break inside a sentence or inside a bracketed clause leaves
+a paragraph that ends mid-sentence), then walked with a stack of heading styles: a label style met
+for the first time is one level deeper, a style already on the stack closes everything below it.
+
+A labelled paragraph is a *heading* when deeper labels follow it, or when it is a bare title
+among bare titles ("一、总体要求", "二、主要措施"); otherwise it is an *item*, whose text runs on
+through unlabelled paragraphs until the next label.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from .blocks import Block
+from .clauses import Clause, find_clauses
+from .labels import Label, find_label
+from .notices import clean, date_line, docno_line
+from .text import bracket_balance, ends_sentence, squash
+
+_SENTENCE_END = set("。！？!?；;")
+
+
+@dataclass
+class Para:
+    text: str
+    label: Label | None = None
+    heading: int = 0
+    clauses: list[Clause] = field(default_factory=list)
+    line: int = 0
+
+    @property
+    def content(self) -> str:
+        return self.text[self.label.end :] if self.label else self.text
+
+    @property
+    def style(self) -> str | None:
+        if self.label:
+            return self.label.style
+        return f"h{self.heading}" if self.heading else None
+
+
+@dataclass
+class Item:
+    """A numbered item or an unnumbered paragraph run, with its enclosing headings."""
+
+    section: list[str]
+    number: str | None
+    paras: list[Para] = field(default_factory=list)
+
+
+@dataclass
+class TableItem:
+    section: list[str]
+    block: Block
+
+
+def _starts_clause_line(text: str) -> bool:
+    compact = squash(text)
+    return compact.startswith(
+        (
+            "牵头单位",
+            "责任单位",
+            "牵头部门",
+            "责任部门",
+            "配合单位",
+            "完成时限",
+            "完成时间",
+            "责任人",
+            "协调单位",
+            "参与单位",
+        )
+    )
+
+
+def single_sentence(text: str) -> bool:
+    """A title: one sentence at most (a final 。 allowed), not long."""
+    body = text.rstrip("。；;：:！!？? ")
+    return len(squash(body)) <= 80 and not any(char in _SENTENCE_END for char in body)
+
+
+def _meta(text: str) -> bool:
+    return bool(docno_line(text) or date_line(text))
+
+
+def repair(blocks: list[Block], trust_headings: bool = False) -> list[Para | Block]:
+    """Paragraphs with page breaks mended; tables pass through."""
+    out: list[Para | Block] = []
+    for block in blocks:
+        if block.is_table:
+            out.append(block)
+            continue
+        text = clean(block.text)
+        if not text:
+            continue
+        label = find_label(text)
+        previous = out[-1] if out and isinstance(out[-1], Para) else None
+        if previous is not None and _continues(previous, text, label):
+            previous.text += text
+            continue
+        if previous is not None and label is not None and _spurious_label(previous, text, label):
+            previous.text += text[label.end :]
+            continue
+        out.append(
+            Para(text=text, label=label, heading=block.heading if trust_headings else 0, line=block.line)
+        )
+    result: list[Para | Block] = []
+    for item in out:
+        if isinstance(item, Para):
+            result.extend(_split_after_clauses(item))
+        else:
+            result.append(item)
+    return result
+
+
+def _split_after_clauses(para: Para) -> list[Para]:
+    """ "…（责任单位：A） (十五)深入推进…": a label right after a clause starts a new paragraph."""
+    para.clauses = find_clauses(para.text)
+    for clause in para.clauses:
+        rest = para.text[clause.end :]
+        stripped = rest.lstrip(" 　；;。")
+        label = find_label(stripped)
+        if label is None or label.style == "shi" or not stripped[label.end :].strip():
+            continue
+        head = Para(text=para.text[: clause.end], label=para.label, heading=para.heading, line=para.line)
+        head.clauses = [c for c in para.clauses if c.end <= clause.end]
+        tail = Para(text=stripped, label=label, line=para.line)
+        return [head, *_split_after_clauses(tail)]
+    return [para]
+
+
+def _spurious_label(previous: Para, text: str, label: Label) -> bool:
+    """A label that a page break put in the middle of a word ("…不动产登记主" / "5、库，增加…"):
+    the paragraph before is body text cut mid-sentence, and what follows the label is not a title."""
+    if previous.clauses or find_clauses(previous.text) or ends_sentence(previous.text):
+        return False
+    if single_sentence(previous.content) or len(squash(previous.content)) < 40:
+        return False
+    content = text[label.end :]
+    first = re.split(r"[，,、；;。]", content, maxsplit=1)[0]
+    return len(squash(first)) <= 2 and len(content) > len(first)
+
+
+def _continues(previous: Para, text: str, label: Label | None) -> bool:
+    """Whether ``text`` is the rest of ``previous``, cut by a page break."""
+    if label is not None or _meta(text) or _meta(previous.text):
+        return False
+    if bracket_balance(previous.text) > 0:
+        return True  # a bracket (usually a clause) left open at the page end
+    if ends_sentence(previous.text) or _starts_clause_line(text):
+        return False
+    if previous.heading:
+        return False
+    # "一、总体要求" is not cut: whether it is a heading is decided later from its siblings.
+    return not (
+        previous.label is not None
+        and single_sentence(previous.content)
+        and not previous.content.endswith(("，", ",", "、"))
+    )
+
+
+def _bodyish(para: Para) -> bool:
+    return bool(para.clauses) or len(squash(para.content)) > 80
+
+
+def _heading_entry(para: Para) -> str:
+    content = para.content
+    for mark in "。；;":
+        if mark in content:
+            content = content[: content.index(mark)]
+    content = content.rstrip("：: ")
+    return (para.label.raw if para.label else "") + content
+
+
+def walk(items: list[Para | Block]) -> Iterator[Item | TableItem]:
+    """Group repaired paragraphs into items with their section path."""
+    stack: list[tuple[str, str]] = []  # (style, heading entry)
+    current: Item | None = None
+    labelled = [index for index, item in enumerate(items) if isinstance(item, Para) and item.style]
+
+    def section() -> list[str]:
+        return [entry for _, entry in stack]
+
+    for position, item in enumerate(items):
+        if isinstance(item, Block):
+            if current is not None:
+                yield current
+                current = None
+            yield TableItem(section(), item)
+            continue
+        style = item.style
+        if style is None:
+            if current is None:
+                current = Item(section(), None)
+            current.paras.append(item)
+            continue
+        if current is not None:
+            yield current
+            current = None
+        styles = [entry_style for entry_style, _ in stack]
+        if style in styles:
+            del stack[styles.index(style) :]
+        if _is_heading(items, labelled, position, [s for s, _ in stack]):
+            stack.append((style, _heading_entry(item)))
+        else:
+            current = Item(section(), item.label.number if item.label else None, [item])
+    if current is not None:
+        yield current
+
+
+def _is_heading(items: list[Para | Block], labelled: list[int], position: int, ancestors: list[str]) -> bool:
+    para = items[position]
+    assert isinstance(para, Para)
+    if para.clauses:
+        return False
+    style = para.style
+    later = [index for index in labelled if index > position]
+    if later:
+        following = items[later[0]]
+        assert isinstance(following, Para)
+        if following.style != style and following.style not in ancestors:
+            return True  # deeper labels follow
+    if para.heading:
+        return True
+    following = _following_text(items, position, later[0] if later else len(items))
+    if following and following[0].content.rstrip().endswith(("：", ":")):
+        return True  # "（十六）…。" then "具体措施：" then the tasks
+    tasks_below = sum(
+        1 for other in following for clause in other.clauses if clause.start > 0 or other is not following[0]
+    )
+    if tasks_below >= 2:
+        return True
+    if not single_sentence(para.content):
+        return False
+    # A bare title: a heading unless its siblings are items with text of their own.
+    siblings = _siblings(items, labelled, position, ancestors)
+    return not any(_bodyish(items[index]) for index in siblings)  # type: ignore[arg-type]
+
+
+def _following_text(items: list[Para | Block], position: int, stop: int) -> list[Para]:
+    found = []
+    for other in items[position + 1 : stop]:
+        if not isinstance(other, Para):
+            break
+        found.append(other)
+    return found
+
+
+def _siblings(
+    items: list[Para | Block], labelled: list[int], position: int, ancestors: list[str]
+) -> list[int]:
+    para = items[position]
+    assert isinstance(para, Para)
+    found: list[int] = []
+    where = labelled.index(position)
+    for step in (-1, 1):
+        cursor = where + step
+        while 0 <= cursor < len(labelled) and len(found) < 6:
+            other = items[labelled[cursor]]
+            assert isinstance(other, Para)
+            if other.style in ancestors:
+                break
+            if other.style == para.style:
+                found.append(labelled[cursor])
+            cursor += step
+    return found

@@ -1,0 +1,73 @@
+"""Character-level helpers shared by every stage: width folding, CJK spacing, brackets, markup."""
+
+from __future__ import annotations
+
+import re
+
+# Full-width digits/letters/space -> ASCII; keeps CJK punctuation (，。：；（）) as it is.
+_FOLD = {0x3000: " ", 0x00A0: " ", 0x2002: " ", 0x2003: " ", 0x2009: " ", 0x202F: " "}
+_FOLD.update({code: code - 0xFEE0 for code in range(0xFF10, 0xFF1A)})  # ０-９
+_FOLD.update({code: code - 0xFEE0 for code in range(0xFF21, 0xFF3B)})  # Ａ-Ｚ
+_FOLD.update({code: code - 0xFEE0 for code in range(0xFF41, 0xFF5B)})  # ａ-ｚ
+_FOLD.update({0xFF0E: ".", 0xFF0F: "/", 0xFF0D: "-", 0xFF5E: "~"})
+_FOLD.update(dict.fromkeys((0x200B, 0x200C, 0x200D, 0xFEFF, 0x00AD)))  # zero-width, BOM, soft hyphen
+
+OPEN_BRACKETS = "（([〔【［{［〖"
+CLOSE_BRACKETS = "）)]〕】］}］〗"
+TERMINAL = set("。！？；;!?：:…")
+CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_WIDE = rf"{CJK}\u3000-\u303f\uff00-\uffef\u2018-\u201f\u2026\u2014"
+# Whitespace next to a CJK character or CJK punctuation is PDF layout, not meaning.
+_CJK_SPACE = re.compile(rf"(?<=[{_WIDE}])[ \t\u3000]+|[ \t\u3000]+(?=[{_WIDE}])")
+_WS = re.compile(r"\s+")
+_HTML_TAG = re.compile(r"</?(?:b|i|u|div|span|p|br|strong|em|font|sup|sub)\b[^>]*>", re.I)
+_BOLD = re.compile(r"\*\*|__")
+
+
+def fold(text: str) -> str:
+    """Fold full-width digits/letters/spaces to ASCII and drop zero-width characters."""
+    return text.translate(_FOLD)
+
+
+def compact_cjk(text: str) -> str:
+    """Remove spaces PDF layout left inside Chinese text ("区 行政 审批服务局", "2021 年");
+    spaces between two Latin words or numbers stay."""
+    return _CJK_SPACE.sub("", text).strip()
+
+
+def squash(text: str) -> str:
+    """Remove all whitespace: the key used to compare names and titles."""
+    return _WS.sub("", text)
+
+
+def strip_markup(text: str) -> str:
+    """Drop markdown emphasis and stray HTML tags that PDF-to-markdown converters leave."""
+    if "<" in text:
+        text = _HTML_TAG.sub("", text)
+    if "*" in text or "__" in text:
+        text = _BOLD.sub("", text)
+    return text
+
+
+def bracket_balance(text: str) -> int:
+    """Open minus closed brackets (all widths and kinds together)."""
+    balance = 0
+    for char in text:
+        if char in OPEN_BRACKETS:
+            balance += 1
+        elif char in CLOSE_BRACKETS:
+            balance -= 1
+    return balance
+
+
+def full_width_brackets(text: str) -> str:
+    return text.replace("(", "（").replace(")", "）")
+
+
+def ends_sentence(text: str) -> bool:
+    """True when a paragraph ends where a sentence or a bracketed clause ends."""
+    text = text.rstrip()
+    if not text:
+        return True
+    last = text[-1]
+    return last in TERMINAL or last in CLOSE_BRACKETS
