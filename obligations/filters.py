@@ -6,7 +6,7 @@ import datetime
 from urllib.parse import urlencode
 
 from django import forms
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from .models import Assignment, Plan, Task, Unit
 from .status import LIGHT_ORDER, Light, light_q
@@ -29,16 +29,27 @@ class TaskFilterForm(forms.Form):
         choices=[("", "全部灯色")] + [(light.value, light.label) for light in LIGHT_ORDER],
     )
     deadline_from = forms.DateField(
-        label="时限自", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="时限自", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     deadline_to = forms.DateField(
-        label="时限至", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="时限至", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
 
     def __init__(self, data=None, *, plans: QuerySet[Plan], units: QuerySet[Unit], **kwargs) -> None:
         super().__init__(data, **kwargs)
         self.fields["plan"].queryset = plans.only("pk", "title", "number")
         self.fields["unit"].queryset = units.only("pk", "name")
+
+    def options(self, name: str) -> list[tuple[str, str]]:
+        """(value, label) pairs for a select, read with values_list: a thousand plans render fast."""
+        if name == "plan":
+            rows = self.fields["plan"].queryset.values_list("pk", "title", "number")
+            return [("", "全部方案")] + [(str(pk), f"{t}（{n}）" if n else t) for pk, t, n in rows]
+        if name == "unit":
+            return [("", "全部单位")] + [
+                (str(pk), n) for pk, n in self.fields["unit"].queryset.values_list("pk", "name")
+            ]
+        return [(str(value), str(label)) for value, label in self.fields[name].choices]
 
     def clean(self) -> dict:
         data = super().clean()
@@ -59,8 +70,10 @@ class TaskFilterForm(forms.Form):
         if "plan" in active:
             queryset = queryset.filter(plan=active["plan"])
         if "unit" in active:
-            assigned = Assignment.objects.filter(task=OuterRef("pk"), unit=active["unit"])
-            queryset = queryset.filter(Exists(assigned))
+            # Start from the unit's assignments (an index range), not an EXISTS probe per task.
+            queryset = queryset.filter(
+                pk__in=Assignment.objects.filter(unit=active["unit"]).values("task_id")
+            )
         if "light" in active:
             queryset = queryset.filter(light_q(active["light"], day, cutoff))
         if "deadline_from" in active:

@@ -82,7 +82,7 @@ class CompletionForm(VersionedForm):
 class ExtensionForm(VersionedForm):
     new_deadline = forms.DateField(
         label="申请延至",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"required": "请选择申请延至的日期。", "invalid": "日期格式不正确，应为 年-月-日。"},
     )
     reason = forms.CharField(
@@ -158,7 +158,7 @@ class TaskEditForm(VersionedForm):
     deadline = forms.DateField(
         label="完成时限",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": "日期格式不正确，应为 年-月-日。"},
     )
     deadline_kind = forms.ChoiceField(label="时限类型", choices=Task.DeadlineKind.choices)

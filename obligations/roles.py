@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 
 from .models import Assignment, Membership, Plan, Task, Unit
 
@@ -95,9 +95,17 @@ def member_unit_ids(user: User, roles: tuple[str, ...] | None = None) -> set[int
     return own | groups
 
 
+def published_tasks() -> QuerySet[Task]:
+    """Tasks of published plans, as "plan_id IN (published plans)" rather than a join on plans: with a
+    join SQLite's planner may walk every plan first, which is slow once there are 100,000 tasks."""
+    return Task.objects.filter(plan_id__in=Plan.objects.filter(status=Plan.Status.PUBLISHED).values("pk"))
+
+
 def _tasks_of_units(unit_ids: set[int]) -> QuerySet[Task]:
-    assigned = Assignment.objects.filter(task=OuterRef("pk"), unit_id__in=unit_ids)
-    return Task.objects.filter(Exists(assigned), plan__status=Plan.Status.PUBLISHED)
+    # "id IN (tasks of these units)" lets the database start from the units' assignments (an index
+    # range) instead of probing every task with EXISTS: a liaison's list stays fast at 100,000 tasks.
+    assigned = Assignment.objects.filter(unit_id__in=unit_ids).values("task_id")
+    return published_tasks().filter(pk__in=assigned)
 
 
 def visible_tasks(user: User) -> QuerySet[Task]:
@@ -112,7 +120,7 @@ def visible_tasks(user: User) -> QuerySet[Task]:
         if unit_ids:
             return _tasks_of_units(unit_ids)
         # A leader attached to no unit reads the whole jurisdiction (e.g. a 分管副市长).
-        return Task.objects.filter(plan__status=Plan.Status.PUBLISHED)
+        return published_tasks()
     return Task.objects.none()
 
 

@@ -71,7 +71,11 @@ class Task(models.Model):
             models.CheckConstraint(condition=Q(version__gte=1), name="task_version_positive"),
             models.CheckConstraint(condition=~Q(text=""), name="task_text_not_empty"),
         ]
-        indexes = [models.Index(fields=["status", "deadline"], name="task_status_deadline")]
+        indexes = [
+            models.Index(fields=["status", "deadline"], name="task_status_deadline"),
+            # Covers the dashboard's per-plan and per-unit light counts without reading task rows.
+            models.Index(fields=["plan", "status", "deadline"], name="task_plan_status_deadline"),
+        ]
 
     def __str__(self) -> str:
         label = self.text if len(self.text) <= 40 else self.text[:40] + "…"

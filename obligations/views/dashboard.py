@@ -10,10 +10,11 @@ from ..charts import bars, donut
 from ..dashboard import (
     RANKINGS,
     KnownCount,
-    light_counts,
+    name_plans,
     overdue_tasks,
     plan_progress,
     published,
+    total_counts,
     unit_ranking,
 )
 from ..filters import TaskFilterForm
@@ -40,10 +41,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     day, cutoff = light_window()
     form = filter_form(request)
     tasks = form.apply(published(visible_tasks(request.user)), day, cutoff)
-    counts = light_counts(tasks, day, cutoff)
+    plans = plan_progress(tasks, day, cutoff)
+    counts = total_counts(plans)
     rank = request.GET.get("rank") if request.GET.get("rank") in RANKINGS else "overdue"
     units = unit_ranking(tasks, day, cutoff, rank)
-    plans = plan_progress(tasks, day, cutoff)
+    plan_page = Paginator(plans, RANKING_PAGE).get_page(request.GET.get("ppage"))
+    name_plans(plan_page.object_list)
     overdue = Paginator(KnownCount(overdue_tasks(tasks, day, cutoff), counts.red), OVERDUE_PAGE)
     context = {
         "form": form,
@@ -55,7 +58,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "rank": rank,
         "rankings": RANKINGS,
         "unit_page": Paginator(units, RANKING_PAGE).get_page(request.GET.get("upage")),
-        "plan_page": Paginator(plans, RANKING_PAGE).get_page(request.GET.get("ppage")),
+        "plan_page": plan_page,
         "overdue_page": overdue.get_page(request.GET.get("page")),
         "can_act": role_of(request.user) == SUPERVISOR,
         "light_links": {str(light): form.query_string(light=str(light)) for light in LIGHT_ORDER},

@@ -9,6 +9,7 @@ from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from ..dashboard import published
 from ..forms import CompletionForm, DecisionForm, ExtensionForm, ProgressForm, ReminderForm, TaskEditForm
 from ..models import Assignment, CompletionRequest, ExtensionRequest, Membership, Plan, Task, Unit
 from ..roles import LIAISON, SUPERVISOR, acting_unit, member_unit_ids, role_of, visible_tasks
@@ -37,10 +38,11 @@ def task_list(request: HttpRequest) -> HttpResponse:
     form = filter_form(request)
     scope = visible_tasks(request.user)
     if role != SUPERVISOR or request.GET.get("drafts") != "1":
-        scope = scope.filter(plan__status=Plan.Status.PUBLISHED)
+        scope = published(scope)
     queryset = urgency_order(
         form.apply(scope, day, cutoff)
-        .select_related("plan")
+        # Plans are fetched for the page in a second query: a join here can mislead SQLite's planner.
+        .prefetch_related("plan")
         .prefetch_related(Prefetch("assignments", queryset=Assignment.objects.select_related("unit")))
         .annotate(light=light_expression(day, cutoff))
     )

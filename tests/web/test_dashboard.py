@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from obligations.dashboard import light_counts, plan_progress, unit_ranking
+from obligations.dashboard import light_counts, name_plans, plan_progress, total_counts, unit_ranking
 from obligations.holidays import get_calendar
 from obligations.models import ReminderPolicy, Task
 from obligations.status import Light, light_of, yellow_cutoff
@@ -81,13 +81,18 @@ def test_unit_ranking_and_plan_progress(scene):
     by_name = {row.name: row for row in ranking}
     assert [row.name for row in ranking][:1] == ["市税务局"]  # two overdue tasks
     c = by_name["市税务局"].counts
-    assert (c.total, c.red, c.done, c.green, c.ongoing) == (5, 2, 1, 1, 1)
-    assert by_name["市税务局"].rate_percent == 20
+    assert (c.total, c.red, c.yellow, c.done) == (5, 2, 0, 1)
+    assert by_name["市税务局"].rate == 0.2
     b = by_name["市大数据局"].counts
     assert (b.total, b.red, b.yellow) == (2, 1, 1)
     by_rate = unit_ranking(published, day, cutoff, order="rate")
     assert by_rate[0].rate == 0.0
-    plans = {row.name: row for row in plan_progress(published, day, cutoff)}
+    progress = plan_progress(published, day, cutoff)
+    name_plans(progress)
+    plans = {row.name: row for row in progress}
+    assert plans["第二个方案"].number == "测政办发〔2026〕2号"
+    # The page's totals are the sum of the per-plan counts, and agree with a direct count.
+    assert total_counts(progress) == light_counts(published, day, cutoff)
     assert plans["第二个方案"].counts.total == 5 and plans["第二个方案"].counts.red == 2
     assert plans["测试工作方案"].counts.total == 3 and plans["测试工作方案"].counts.red == 1
 
@@ -234,3 +239,16 @@ def test_task_page_query_count_does_not_grow_with_history(world, as_user):
     large = _count(client, url)
     assert large <= small + 3  # the pending request adds its own panel; history adds nothing
     assert large <= 30
+
+
+def test_names_with_markup_are_escaped_everywhere(world, as_user):
+    plan = make_plan('<script>alert("plan")</script>方案')
+    unit = make_unit('<img src=x onerror=alert("unit")>局')
+    make_task(
+        plan, lead=[unit], deadline=timezone.localdate() - datetime.timedelta(days=3), text="<b>粗体</b>任务"
+    )
+    for url in (reverse("dashboard"), reverse("task_list")):
+        page = as_user(world.supervisor).get(url).content.decode()
+        assert "<script>alert" not in page and "<img src=x" not in page and "<b>粗体" not in page
+        assert "&lt;script&gt;alert(&quot;plan&quot;)&lt;/script&gt;方案" in page  # the filter's options too
+        assert "&lt;img src=x onerror=alert(&quot;unit&quot;)&gt;局" in page
