@@ -149,10 +149,18 @@ class TaskEditForm(VersionedForm):
         error_messages={"required": "任务内容不能为空。"},
     )
     lead_units = forms.CharField(
-        label="牵头单位", max_length=1000, required=False, help_text="多个单位用“、”分隔"
+        label="牵头单位",
+        max_length=1000,
+        required=False,
+        help_text="多个单位用“、”分隔",
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     responsible_units = forms.CharField(
-        label="责任单位", max_length=1000, required=False, help_text="多个单位用“、”分隔"
+        label="责任单位",
+        max_length=1000,
+        required=False,
+        help_text="多个单位用“、”分隔",
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     responsible_person = forms.CharField(label="责任人", max_length=100, required=False)
     deadline = forms.DateField(

@@ -78,7 +78,7 @@ def _row_form(task: Task, data=None) -> TaskEditForm:
         data, initial=None if data else TaskEditForm.initial_for(task), auto_id=f"id_t{task.pk}_%s"
     )
     for field in form.fields.values():
-        field.widget.attrs["form"] = f"row-{task.pk}"
+        field.widget.attrs["form"] = f"rowform-{task.pk}"
     return form
 
 

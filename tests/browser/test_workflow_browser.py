@@ -1,0 +1,173 @@
+"""The product as its users meet it, in a real browser: a supervisor imports a seed gazette, fixes a
+row and publishes; a liaison reports progress with a file and asks to close a task; the supervisor
+approves; the dashboard's counts move. Screenshots of the main pages land in var/artifacts/."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from obligations.demo import load_units
+from obligations.models import CompletionRequest, Evidence, Plan, ProgressReport, Unit
+from obligations.roles import visible_tasks
+
+from ..factories import PASSWORD, make_leader, make_liaison, make_supervisor
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+ROOT = Path(__file__).resolve().parents[2]
+SEED = ROOT / "fixtures" / "plans" / "000_00f7338b1488e55e.txt"
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def login(page, username: str) -> None:
+    page.goto("/accounts/login/")
+    assert "登录督办台账" in page.content()
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+
+
+def light_count(page, light: str) -> int:
+    return int(page.locator(f'[data-light="{light}"]').inner_text())
+
+
+def test_import_publish_report_complete_approve(new_page, screenshots, tmp_path):
+    load_units()
+    supervisor = make_supervisor("duchashi_test")
+    big_data = Unit.objects.get(jurisdiction="淄博市", name="市大数据局")
+    liaison_user = make_liaison("dashuju_test", big_data)
+    make_leader("lingdao_test")
+
+    # --- The supervisor imports the gazette and reviews it. ---------------------------------
+    boss = new_page()
+    login(boss, supervisor.username)
+    assert boss.url.endswith("/dashboard/")
+    assert light_count(boss, "red") == 0
+    boss.click("text=方案导入")
+    boss.set_input_files("#id_file", str(SEED))
+    boss.click("text=上传并提取")
+    boss.wait_for_url(re.compile(r"/imports/\d+/$"))
+    assert "已导入“000_00f7338b1488e55e.txt”：3 个方案，33 项任务" in boss.content()
+    boss.screenshot(path=str(screenshots / "import_review.png"), full_page=False)
+
+    plan = Plan.objects.get(title="淄博市建立政务服务“好差评”制度工作方案")
+    assert plan.status == "draft"
+    first = plan.tasks.order_by("order").first()
+    row = boss.locator(f"#row-{first.pk}")
+    row.locator("textarea[name=responsible_units]").fill("市财政局、市行政审批服务局")
+    row.locator("input[name=responsible_person]").fill("王五")
+    row.locator("text=保存").click()
+    boss.wait_for_load_state()
+    assert f"第 {first.order} 项已保存" in boss.content()
+    first.refresh_from_db()
+    assert first.responsible_person == "王五"
+    assert {a.unit.name for a in first.assignments.filter(role="responsible")} == {
+        "市财政局"
+    }  # 审批局 leads already
+
+    # Units the registry does not know are confirmed; then each plan is published.
+    boss.click("text=其余全部确认为新单位")
+    boss.wait_for_load_state()
+    assert "已确认" in boss.content()
+    while boss.locator("button.publish").count():
+        boss.locator("button.publish").first.click()
+        boss.wait_for_load_state()
+        assert "已发布" in boss.content()
+    assert set(Plan.objects.values_list("status", flat=True)) == {"published"}
+
+    boss.click("text=督办总览")
+    red_before, done_before = light_count(boss, "red"), light_count(boss, "done")
+    assert red_before > 0 and done_before == 0
+    boss.screenshot(path=str(screenshots / "dashboard.png"), full_page=True)
+
+    # --- The liaison reports progress with a file, then asks to close the task. ----------------
+    liaison = new_page()
+    login(liaison, "dashuju_test")
+    assert liaison.url.endswith("/tasks/")
+    assert "我的任务" in liaison.content()
+    liaison.screenshot(path=str(screenshots / "liaison_home.png"), full_page=False)
+    own = visible_tasks(liaison_user)  # its own unit's tasks and those of groups it belongs to
+    assert liaison.locator("table.tasks tbody tr").count() == own.count() > 0
+    task = own.filter(assignments__unit=big_data, deadline__isnull=False).order_by(
+        "deadline", "plan_id", "order"
+    )[0]
+    liaison.locator(f'a[href="/tasks/{task.pk}/"]').first.click()
+    liaison.wait_for_url(f"**/tasks/{task.pk}/")
+    evidence = tmp_path / "会议纪要.pdf"
+    evidence.write_bytes(PDF)
+    liaison.fill("#panel-progress textarea[name=text]", "已完成平台对接，正在试运行。")
+    liaison.set_input_files("#panel-progress input[type=file]", str(evidence))
+    liaison.click("#panel-progress button[type=submit]")
+    liaison.wait_for_load_state()
+    assert "进展情况已报送" in liaison.content()
+    assert "已完成平台对接，正在试运行。" in liaison.locator("#timeline").inner_text()
+    assert liaison.locator("#timeline a", has_text="会议纪要.pdf").count() == 1
+    assert ProgressReport.objects.filter(task=task).count() == 1 and Evidence.objects.count() == 1
+
+    liaison.click("#panel-completion summary")
+    liaison.fill("#panel-completion textarea[name=summary]", "平台已上线运行，任务完成。")
+    liaison.click("#panel-completion button[type=submit]")
+    liaison.wait_for_load_state()
+    assert "办结申请已提交" in liaison.content()
+    assert liaison.locator(".task-status").inner_text().startswith("办结待审核")
+    liaison.screenshot(path=str(screenshots / "task_page.png"), full_page=True)
+
+    # A phone-width view of the liaison's list stays usable.
+    phone = new_page(width=390, height=844)
+    login(phone, "dashuju_test")
+    phone.screenshot(path=str(screenshots / "phone_task_list.png"), full_page=False)
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 400, width  # no sideways scrolling on a phone
+
+    # --- The supervisor approves; the dashboard moves. --------------------------------------
+    boss.click("text=待审核")
+    assert "平台已上线运行，任务完成。" in boss.content()
+    boss.click("#completions button[value=approve]")
+    boss.wait_for_load_state()
+    assert "已审核通过" in boss.content()
+    assert CompletionRequest.objects.get(task=task).status == "approved"
+    boss.click("text=督办总览")
+    assert light_count(boss, "done") == done_before + 1
+    assert light_count(boss, "red") == red_before - 1  # the seed's deadlines are long past
+
+    liaison.reload()
+    assert liaison.locator(".task-status").inner_text().startswith("已办结")
+    assert "办结审核通过" in liaison.locator("#timeline").inner_text()
+
+
+def test_two_liaisons_at_once(new_page, screenshots):
+    """The second save of the same task is refused in Chinese and the text typed is still there."""
+    from django.utils import timezone
+
+    from ..factories import make_plan, make_task, make_unit
+
+    a, b = make_unit("市财政局"), make_unit("市税务局")
+    make_liaison("first_liaison", a)
+    make_liaison("second_liaison", b)
+    task = make_task(
+        make_plan(), lead=[a], responsible=[b], deadline=timezone.localdate(), text="两家共同承担的任务"
+    )
+    first, second = new_page(), new_page()
+    for page, user in ((first, "first_liaison"), (second, "second_liaison")):
+        login(page, user)
+        page.goto(f"/tasks/{task.pk}/")
+    first.fill("#panel-progress textarea[name=text]", "财政局先保存")
+    second.fill("#panel-progress textarea[name=text]", "税务局后保存，内容很长")
+    first.click("#panel-progress button[type=submit]")
+    first.wait_for_load_state()
+    second.click("#panel-progress button[type=submit]")
+    second.wait_for_load_state()
+    assert "已被他人修改" in second.content()
+    assert second.input_value("#panel-progress textarea[name=text]") == "税务局后保存，内容很长"
+    assert "财政局先保存" in second.locator("#timeline").inner_text()
+    second.screenshot(path=str(screenshots / "stale_save.png"), full_page=False)
+    assert list(ProgressReport.objects.values_list("text", flat=True)) == ["财政局先保存"]
+    # Submitting again, deliberately, now works.
+    second.click("#panel-progress button[type=submit]")
+    second.wait_for_load_state()
+    assert "进展情况已报送" in second.content()
+    assert ProgressReport.objects.count() == 2
