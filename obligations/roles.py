@@ -124,6 +124,12 @@ def visible_tasks(user: User) -> QuerySet[Task]:
     return Task.objects.none()
 
 
+def sees_all_published(user: User) -> bool:
+    """Whether visible_tasks(user) includes every published task (supervisors, unit-less leaders)."""
+    role = role_of(user)
+    return role == SUPERVISOR or (role == LEADER and not member_unit_ids(user))
+
+
 def editable_tasks(user: User) -> QuerySet[Task]:
     """Tasks the user may report on or change: supervisors all, liaisons their units', leaders none."""
     role = role_of(user)

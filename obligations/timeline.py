@@ -82,10 +82,16 @@ def _display(value: Any) -> Any:
     return value
 
 
+# Stored codes shown by their Chinese labels.
+_VALUE_LABELS = {"deadline_kind": dict(Task.DeadlineKind.choices), "status": dict(Task.Status.choices)}
+
+
 def _changes(raw: dict) -> list[Change]:
     result = []
     for name, pair in (raw or {}).items():
         old, new = [*pair, None, None][:2] if isinstance(pair, list) else (None, pair)
+        labels = _VALUE_LABELS.get(name, {})
+        old, new = labels.get(old, old), labels.get(new, new)
         result.append(Change(FIELD_LABELS.get(name, name), _display(old), _display(new)))
     return result
 

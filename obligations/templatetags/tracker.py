@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime
+from html import escape  # the stdlib's: same escaping as Django's, without its lazy-string wrapper
 
 from django import template
-from django.utils.html import escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from ..status import Light

@@ -19,7 +19,7 @@ from ..dashboard import (
 )
 from ..filters import TaskFilterForm
 from ..models import CompletionRequest, ExtensionRequest, Plan, Unit
-from ..roles import SUPERVISOR, role_of, visible_tasks
+from ..roles import SUPERVISOR, role_of, sees_all_published, visible_tasks
 from ..status import LIGHT_ORDER
 from ..templatetags.tracker import LIGHT_SHORT
 from .common import light_window, overview_required
@@ -44,7 +44,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     plans = plan_progress(tasks, day, cutoff)
     counts = total_counts(plans)
     rank = request.GET.get("rank") if request.GET.get("rank") in RANKINGS else "overdue"
-    units = unit_ranking(tasks, day, cutoff, rank)
+    units = unit_ranking(
+        tasks, day, cutoff, rank, all_published=not form.active and sees_all_published(request.user)
+    )
     plan_page = Paginator(plans, RANKING_PAGE).get_page(request.GET.get("ppage"))
     name_plans(plan_page.object_list)
     overdue = Paginator(KnownCount(overdue_tasks(tasks, day, cutoff), counts.red), OVERDUE_PAGE)

@@ -252,3 +252,18 @@ def test_names_with_markup_are_escaped_everywhere(world, as_user):
         assert "<script>alert" not in page and "<img src=x" not in page and "<b>粗体" not in page
         assert "&lt;script&gt;alert(&quot;plan&quot;)&lt;/script&gt;方案" in page  # the filter's options too
         assert "&lt;img src=x onerror=alert(&quot;unit&quot;)&gt;局" in page
+
+
+def test_unit_ranking_fast_path_agrees_with_the_general_one(scene):
+    """The unfiltered supervisor's ranking takes totals from the assignment index; same numbers."""
+    day, cutoff = window()
+    # A draft plan's assignments must not count, nor tasks without units.
+    make_task(scene.draft_plan, lead=[scene.unit_c], deadline=day - datetime.timedelta(days=2))
+    make_task(scene.plan2, deadline=day - datetime.timedelta(days=2))
+    from obligations.dashboard import published as only_published
+
+    tasks = only_published(Task.objects.all())
+    general = unit_ranking(tasks, day, cutoff)
+    fast = unit_ranking(tasks, day, cutoff, all_published=True)
+    assert [(r.pk, r.name, r.counts) for r in fast] == [(r.pk, r.name, r.counts) for r in general]
+    assert {r.name: r.counts.total for r in fast}["市税务局"] == 5
