@@ -298,3 +298,23 @@ def test_draft_tasks_listed_for_supervisor_only_on_request(world, as_user):
     assert world.draft_task.text not in text_of(
         as_user(world.liaison_a).get(reverse("task_list"), {"drafts": "1"})
     )
+
+
+def test_timeline_shows_codes_by_their_chinese_labels(world, as_user):
+    from obligations import workflows
+
+    task = make_task(world.plan, lead=[world.unit_a], text="无时限的任务")
+    workflows.edit_task(
+        task,
+        user=world.supervisor,
+        version=1,
+        values={
+            "deadline": datetime.date(2031, 6, 30),
+            "deadline_kind": "date",
+            "deadline_raw": "2031年6月底前",
+        },
+    )
+    timeline = text_of(as_user(world.liaison_a).get(reverse("task_detail", args=[task.pk])))
+    timeline = timeline[timeline.index('id="timeline"') :]
+    assert "时限类型" in timeline and "未明确" in timeline and "具体日期" in timeline
+    assert "2031-06-30" in timeline and "2031年6月底前" in timeline
