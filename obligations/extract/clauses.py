@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from .deadlines import parse_deadline
-from .text import CLOSE_BRACKETS, OPEN_BRACKETS, fold, squash, strip_markup
+from .text import bracket_positions, fold, squash, strip_markup
 from .units import looks_like_unit, split_top_level, split_units
 
 
@@ -161,10 +161,10 @@ def _bracket_groups(text: str) -> tuple[list[tuple[int, int]], list[int]]:
     """Closed bracket groups (start, end-exclusive) and the positions left unclosed."""
     stack: list[int] = []
     groups: list[tuple[int, int]] = []
-    for index, char in enumerate(text):
-        if char in OPEN_BRACKETS:
+    for index, is_open in bracket_positions(text):
+        if is_open:
             stack.append(index)
-        elif char in CLOSE_BRACKETS and stack:
+        elif stack:
             groups.append((stack.pop(), index + 1))
     groups.sort(key=lambda span: (span[0], -span[1]))
     return groups, stack

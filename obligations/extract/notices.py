@@ -1,5 +1,8 @@
 """A gazette -> notices: skip the table of contents, find each notice's header, title, 文号,
-issuer, issue date and the attached plan (关于印发…的通知 + the plan itself)."""
+issuer, issue date and the attached plan (关于印发…的通知 + the plan itself).
+
+Paragraph text arrives normalised (normalise.py); the helpers here expect that.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from datetime import date
 from .blocks import Block, cell_text
 from .deadlines import to_int
 from .labels import find_label
-from .text import compact_cjk, fold, squash, strip_markup
+from .text import compact_cjk, squash
 
 _DOCNO = re.compile(
     r"(?P<prefix>[\u4e00-\u9fff]{1,10}?(?:发|字|函|令|电|规|呈|复|办))\s*[〔\[［(（【]\s*(?P<year>(?:19|20)\d{2})\s*"
@@ -39,6 +42,8 @@ _TOC_ENTRY = re.compile(
 )
 _GAZETTE = re.compile(r"(?P<name>[\u4e00-\u9fff]{2,20}?)(?:人民)?政府\s*(?:公报|公\s*报)")
 _ADMIN = re.compile(r"[\u4e00-\u9fff]{1,6}?(?:自治区|自治州|自治县|特别行政区|省|市|区|县|旗|州|盟)")
+# 规范性文件登记号 such as ZDDR-2021-0020002, printed above some notices
+_REGISTRATION = re.compile(r"^[A-Z]{2,}[-－]?\d{4}[-－]?\d{3,}$")
 _TITLE_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 _LEAD_RULE = re.compile(
     r"(?:列|排|位)(?:在|于|居)?(?:第一|首)位(?:的|者)?(?:单位|部门)?(?:为|是)(?:牵头|主责)|"
@@ -59,28 +64,19 @@ class NoticeSpan:
     lead_first: bool = False  # the notice says the first unit listed leads
 
 
-def clean(text: str) -> str:
-    """Paragraph text for matching: markup and bullets gone, widths folded, CJK spacing repaired."""
-    text = strip_markup(fold(text)).strip()
-    if text[:2] in ("- ", "* ", "• ", "+ "):
-        text = text[2:].strip()
-    return compact_cjk(text)
-
-
 def normalise_docno(match: re.Match[str]) -> str:
     return f"{squash(match.group('prefix'))}〔{match.group('year')}〕{int(match.group('num'))}号"
 
 
 def docno_line(text: str) -> str | None:
     """A paragraph that is only a 文号 ("淄政办发〔2020〕7 号", "市中政办发 [2021] 4号")."""
-    text = squash(clean(text)).strip("()（）")
+    text = squash(text).strip("()（）")
     match = _DOCNO.fullmatch(text)
     return normalise_docno(match) if match else None
 
 
 def date_line(text: str) -> tuple[date, str] | None:
     """A signature line: a date, optionally after the issuer's name. Returns (date, issuer)."""
-    text = clean(text)
     if len(text) > 60:
         return None
     match = _DATE_LINE.match(text)
@@ -94,7 +90,6 @@ def date_line(text: str) -> tuple[date, str] | None:
 
 
 def title_like(text: str) -> bool:
-    text = clean(text)
     compact = squash(text)
     if not 4 <= len(compact) <= 150 or "。" in compact or compact.endswith((":", "：")):
         return False
@@ -106,21 +101,21 @@ def title_like(text: str) -> bool:
 
 
 def issuer_line(text: str) -> str | None:
-    compact = squash(clean(text))
+    compact = squash(text)
     if len(compact) > 40 or not _ISSUER.match(compact):
         return None
     return compact[:-2] if compact.endswith("文件") else compact
 
 
 def _addressee(text: str) -> bool:
-    compact = squash(clean(text))
+    compact = squash(text)
     return len(compact) < 200 and "。" not in compact and bool(_ADDRESSEE.search(compact))
 
 
 def _toc_like(block: Block) -> bool:
     if block.is_table:
         return True
-    text = clean(block.text)
+    text = block.text
     return bool(_TOC_ENTRY.search(text)) or (
         text.startswith(("(", "（")) and bool(_DOCNO.search(squash(text)))
     )
@@ -129,7 +124,7 @@ def _toc_like(block: Block) -> bool:
 def skip_toc(blocks: list[Block]) -> int:
     """Index of the first block after the table of contents (0 when there is none)."""
     for index, block in enumerate(blocks[:80]):
-        if block.is_table or not _TOC_HEAD.match(squash(clean(block.text))):
+        if block.is_table or not _TOC_HEAD.match(squash(block.text)):
             continue
         position = index + 1
         while position < len(blocks):
@@ -157,7 +152,7 @@ def find_jurisdiction(blocks: list[Block], notices: list[NoticeSpan]) -> str | N
     for block in blocks[:40]:
         if block.is_table:
             continue
-        match = _GAZETTE.search(squash(clean(block.text)))
+        match = _GAZETTE.search(squash(block.text))
         if match:
             found = jurisdiction_from(match.group("name") + "人民政府")
             if found:
@@ -180,7 +175,7 @@ def _is_anchor(blocks: list[Block], index: int, after_signature: bool, current_i
     block = blocks[index]
     if block.is_table or not title_like(block.text):
         return False
-    compact = squash(clean(block.text))
+    compact = squash(block.text)
     if current_inner and (current_inner in _bare(compact) or _bare(compact) in current_inner):
         return False  # the plan a 关于印发 notice carries, not a new notice
     ahead = [b for b in blocks[index + 1 : index + 4] if not b.is_table]
@@ -212,7 +207,7 @@ def split_notices(blocks: list[Block], year: int | None = None) -> list[NoticeSp
             after_signature = True
         if _is_anchor(blocks, index, after_signature, inner):
             anchors.append(index)
-            attached = _ATTACHED.search(squash(clean(block.text)))
+            attached = _ATTACHED.search(squash(block.text))
             inner = _bare(attached.group("inner")) if attached else None
             after_signature = False
     if not anchors:
@@ -238,7 +233,7 @@ def _header_start(blocks: list[Block], anchor: int, floor: int) -> int:
         if not (
             docno_line(previous.text)
             or issuer_line(previous.text)
-            or squash(clean(previous.text)).startswith("ZDDR")
+            or _REGISTRATION.match(squash(previous.text))
         ):
             break
         begin -= 1
@@ -247,7 +242,7 @@ def _header_start(blocks: list[Block], anchor: int, floor: int) -> int:
 
 def _notice(blocks: list[Block], begin: int, anchor: int, end: int, year: int | None) -> NoticeSpan:
     notice = NoticeSpan()
-    title = clean(blocks[anchor].text)
+    title = blocks[anchor].text.strip()
     compact = squash(title)
     notice.title = title
     body_start = anchor + 1
@@ -290,9 +285,9 @@ def _notice(blocks: list[Block], begin: int, anchor: int, end: int, year: int | 
             block = blocks[index]
             if block.is_table or not title_like(block.text):
                 continue
-            candidate = _bare(squash(clean(block.text)))
+            candidate = _bare(squash(block.text))
             if wanted in candidate or (len(candidate) >= 6 and candidate in wanted):
-                notice.title = clean(block.text)
+                notice.title = block.text.strip()
                 body_start = index + 1
                 break
     notice.body = blocks[body_start:end]
@@ -311,7 +306,7 @@ def _single_notice(blocks: list[Block], year: int | None) -> NoticeSpan:
             notice.number = docno_line(block.text)
             body_start = max(body_start, index + 1)
         elif notice.title is None and title_like(block.text):
-            notice.title = clean(block.text)
+            notice.title = block.text.strip()
             body_start = max(body_start, index + 1)
     for block in blocks:
         if not block.is_table and date_line(block.text):

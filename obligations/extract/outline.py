@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from .blocks import Block
 from .clauses import Clause, find_clauses
 from .labels import Label, find_label
-from .notices import clean, date_line, docno_line
+from .notices import date_line, docno_line
 from .text import bracket_balance, ends_sentence, squash
 
 _SENTENCE_END = set("。！？!?；;")
@@ -93,7 +93,7 @@ def repair(blocks: list[Block], trust_headings: bool = False) -> list[Para | Blo
         if block.is_table:
             out.append(block)
             continue
-        text = clean(block.text)
+        text = block.text
         if not text:
             continue
         label = find_label(text)
@@ -135,13 +135,13 @@ def _split_after_clauses(para: Para) -> list[Para]:
 def _spurious_label(previous: Para, text: str, label: Label) -> bool:
     """A label that a page break put in the middle of a word ("…不动产登记主" / "5、库，增加…"):
     the paragraph before is body text cut mid-sentence, and what follows the label is not a title."""
-    if previous.clauses or find_clauses(previous.text) or ends_sentence(previous.text):
+    content = text[label.end :]
+    first = re.split(r"[，,、；;。]", content, maxsplit=1)[0]
+    if len(squash(first)) > 2 or len(content) <= len(first) or ends_sentence(previous.text):
         return False
     if single_sentence(previous.content) or len(squash(previous.content)) < 40:
         return False
-    content = text[label.end :]
-    first = re.split(r"[，,、；;。]", content, maxsplit=1)[0]
-    return len(squash(first)) <= 2 and len(content) > len(first)
+    return not find_clauses(previous.text)
 
 
 def _continues(previous: Para, text: str, label: Label | None) -> bool:

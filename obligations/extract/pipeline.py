@@ -8,6 +8,7 @@ from pathlib import Path
 from ..workdays import DEFAULT_CALENDAR, WorkdayCalendar
 from .blocks import Document
 from .deadlines import DeadlineContext
+from .normalise import normalise_blocks
 from .notices import NoticeSpan, find_jurisdiction, split_notices
 from .outline import Item, TableItem, repair, walk
 from .records import ExtractionError, ExtractionResult, Notice
@@ -72,6 +73,7 @@ def _extract(data: bytes, filename: str, year: int | None, calendar: WorkdayCale
         result.notices = ledger_notices(document, year=year, calendar=calendar)
         result.jurisdiction = xlsx_jurisdiction(result.notices)
         return result
+    document.blocks = normalise_blocks(document.blocks)
     spans = split_notices(document.blocks, year=year)
     result.jurisdiction = find_jurisdiction(document.blocks, spans)
     for span in spans:

@@ -11,6 +11,7 @@ import statistics
 import pdfplumber
 
 from .blocks import Block, Document
+from .normalise import clean
 from .notices import date_line, docno_line
 from .records import ExtractionError
 
@@ -105,7 +106,7 @@ def _starts_paragraph(
         return True  # a blank line between
     if _centred(previous, left, right, char) and _centred(line, left, right, char):
         wide = previous["x1"] - previous["x0"] > 0.6 * (right - left)
-        if wide and not (docno_line(line["text"]) or date_line(line["text"])):
+        if wide and not (docno_line(clean(line["text"])) or date_line(clean(line["text"]))):
             return False  # a long title set over two centred lines
     # The line before stopped short (its paragraph ended), or this one is indented (a first line).
     return previous["x1"] < right - 1.5 * char or line["x0"] > left + 1.5 * char

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 
 from .blocks import Block, cell_text
 from .clauses import parse_clause_body
@@ -124,18 +125,28 @@ class TaskRow:
     source: str | None = None
 
 
+_SUFFIX_NAME = re.compile(
+    "(?:" + "|".join(sorted((re.escape(n) for n in _LOOKUP if len(n) >= 2), key=len, reverse=True)) + ")$"
+)
+
+
 def _role(cell: object) -> tuple[str | None, bool]:
-    name = squash(strip_markup(fold(cell_text(cell))))
+    if cell is None or not isinstance(cell, str):
+        return None, False
+    return _role_of(cell)
+
+
+@lru_cache(maxsize=4096)
+def _role_of(cell: str) -> tuple[str | None, bool]:
+    name = squash(strip_markup(fold(cell)))
     lead_first = bool(_LEAD_RULE_IN_HEADER.search(name))
     name = _ANNOTATION.sub("", name).strip("*：:")
     if not name or len(name) > 14:
         return None, lead_first
     if name in _LOOKUP:
         return _LOOKUP[name], lead_first
-    for known in sorted(_LOOKUP, key=len, reverse=True):
-        if len(known) >= 2 and name.endswith(known):
-            return _LOOKUP[known], lead_first
-    return None, lead_first
+    suffix = _SUFFIX_NAME.search(name)
+    return (_LOOKUP[suffix.group()] if suffix else None), lead_first
 
 
 def find_header(rows: list[list[object]], search: int = 30) -> TableHeader | None:
