@@ -38,7 +38,8 @@ _ATTACHED = re.compile(r"(?:印发|转发|颁布)(?P<inner>.+?)的(?:通知|函)
 _TOC_HEAD = re.compile(r"^目\s*录$")
 _TOC_ENTRY = re.compile(
     r"(?:[.·…─—_]{3,}|[.·…]{2,}\s*[(（]?\s*\d{1,3}\s*[)）]?$|[(（]\s*\d{1,3}\s*[)）]$|"
-    r"(?:号|通知|意见|方案|办法|规定|要点|通报|通告|决定|措施)\s*[)）]?\s*[.·…]*\s*\d{1,3}$|^【.*】$|^.{2,12}文件$)"
+    r"(?:号|通知|意见|方案|办法|规定|要点|通报|通告|决定|措施)\s*[)）]?\s*[.·…]*\s*\d{1,3}$|^【.*】$|"
+    r"^(?:[省市区县]|[省市区县]?政府)?(?:办公室|办公厅|部门)?文件$)"
 )
 _GAZETTE = re.compile(r"(?P<name>[\u4e00-\u9fff]{2,20}?)(?:人民)?政府\s*(?:公报|公\s*报)")
 _ADMIN = re.compile(r"[\u4e00-\u9fff]{1,6}?(?:自治区|自治州|自治县|特别行政区|省|市|区|县|旗|州|盟)")
@@ -226,7 +227,7 @@ def split_notices(blocks: list[Block], year: int | None = None) -> list[NoticeSp
 
 def _header_start(blocks: list[Block], anchor: int, floor: int) -> int:
     begin = anchor
-    while begin - 1 > floor and begin > anchor - 3:
+    while begin - 1 >= floor and begin > anchor - 3:
         previous = blocks[begin - 1]
         if previous.is_table:
             break

@@ -22,6 +22,7 @@ from .notices import date_line, docno_line
 from .text import bracket_balance, ends_sentence, squash
 
 _SENTENCE_END = set("。！？!?；;")
+_MEANINGFUL = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 
 
 @dataclass
@@ -91,7 +92,10 @@ def repair(blocks: list[Block], trust_headings: bool = False) -> list[Para | Blo
     out: list[Para | Block] = []
     for block in blocks:
         if block.is_table:
-            out.append(block)
+            if out and isinstance(out[-1], Block) and _same_table(out[-1], block):
+                _continue_table(out[-1], block)
+            else:
+                out.append(block)
             continue
         text = block.text
         if not text:
@@ -114,6 +118,23 @@ def repair(blocks: list[Block], trust_headings: bool = False) -> list[Para | Blo
         else:
             result.append(item)
     return result
+
+
+def _same_table(previous: Block, block: Block) -> bool:
+    """Two tables with nothing between them and the same columns: one table cut by a page break."""
+    width = {len(row) for row in previous.rows or []}
+    return bool(block.rows) and width == {len(row) for row in block.rows or []}
+
+
+def _continue_table(previous: Block, block: Block) -> None:
+    rows = list(block.rows or [])
+    last = (previous.rows or [])[-1]
+    first = rows[0]
+    if last and not str(first[0] or "").strip() and not str(first[-1] or "").strip():
+        # The row was cut at the page end: its rest sits alone at the top of the next page.
+        previous.rows[-1] = [f"{a or ''}{b or ''}" for a, b in zip(last, first, strict=False)]  # type: ignore[index]
+        rows = rows[1:]
+    previous.rows.extend(rows)  # type: ignore[union-attr]
 
 
 def _split_after_clauses(para: Para) -> list[Para]:
@@ -228,8 +249,9 @@ def _is_heading(items: list[Para | Block], labelled: list[int], position: int, a
     following = _following_text(items, position, later[0] if later else len(items))
     if following and following[0].content.rstrip().endswith(("：", ":")):
         return True  # "（十六）…。" then "具体措施：" then the tasks
+    # Unlabelled paragraphs below that carry text and a clause each: tasks under this heading.
     tasks_below = sum(
-        1 for other in following for clause in other.clauses if clause.start > 0 or other is not following[0]
+        1 for other in following for clause in other.clauses if _MEANINGFUL.search(other.text[: clause.start])
     )
     if tasks_below >= 2:
         return True

@@ -11,6 +11,7 @@ import statistics
 import pdfplumber
 
 from .blocks import Block, Document
+from .labels import find_label
 from .normalise import clean
 from .notices import date_line, docno_line
 from .records import ExtractionError
@@ -18,6 +19,9 @@ from .records import ExtractionError
 NO_TEXT = "该 PDF 没有文本层（可能是扫描件），请先进行文字识别（OCR）或上传 Word/文本版本"
 _PAGE_NUMBER = re.compile(r"^[-—－–\s]*\d{1,4}[-—－–\s]*$|^第\s*\d+\s*页(?:\s*共\s*\d+\s*页)?$")
 MAX_PAGES = 2000
+_CLAUSE_LINE = re.compile(
+    r"^(?:牵头单位|责任单位|牵头部门|责任部门|配合单位|完成时限|完成时间|责任人)\s*[:：]"
+)
 
 
 def pdf_document(data: bytes) -> Document:
@@ -47,7 +51,7 @@ def _page_blocks(page: object, number: int) -> tuple[list[Block], int]:
         found = []
     for table in found:
         rows = [[cell or "" for cell in row] for row in table.extract()]
-        if len(rows) >= 2 and max(len(row) for row in rows) >= 2:
+        if rows and max(len(row) for row in rows) >= 2:
             tables.append((table.bbox, rows))
     lines = [
         line
@@ -104,6 +108,9 @@ def _starts_paragraph(
 ) -> bool:
     if line["top"] - previous["bottom"] > 1.2 * height:
         return True  # a blank line between
+    text = clean(line["text"])
+    if find_label(text) or _CLAUSE_LINE.match(text):
+        return True  # "三、…", "（一）…", "责任单位：…" start their own paragraph
     if _centred(previous, left, right, char) and _centred(line, left, right, char):
         wide = previous["x1"] - previous["x0"] > 0.6 * (right - left)
         if wide and not (docno_line(clean(line["text"])) or date_line(clean(line["text"]))):

@@ -226,12 +226,17 @@ def read_task_rows(rows: list[list[object]], header: TableHeader | None = None) 
     if header is None:
         return []
     result: list[TaskRow] = []
+    band: str | None = None  # a full-width row ("一、城市更新") heads the rows below it
     for index in range(header.row + 1, len(rows)):
         row = rows[index]
 
         def cells(role: str, row: list[object] = row) -> list[object]:
             return [row[column] for column in header.columns(role) if column < len(row)]
 
+        filled = {compact_cjk(cell_text(cell)) for cell in row if cell_text(cell)}
+        if len(filled) == 1 and sum(1 for cell in row if cell_text(cell)) > 1:
+            band = filled.pop()
+            continue
         texts = [compact_cjk(strip_markup(fold(cell_text(cell)))) for cell in cells("text")]
         text = "；".join(part for part in texts if part)
         if not text or _is_header_again(row, header):
@@ -240,7 +245,7 @@ def read_task_rows(rows: list[list[object]], header: TableHeader | None = None) 
         numbers = [cell_text(cell) for cell in cells("number") if cell_text(cell)]
         task.number = numbers[0] if numbers else None
         categories = [compact_cjk(cell_text(cell)) for cell in cells("category") if cell_text(cell)]
-        task.category = categories[0] if categories else None
+        task.category = categories[0] if categories else band
         for cell in cells("lead"):
             lead, responsible, _ = _units(cell)
             task.lead.extend(name for name in [*lead, *responsible] if name not in task.lead)

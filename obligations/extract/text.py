@@ -18,7 +18,7 @@ TERMINAL = set("。！？；;!?：:…")
 CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _WIDE = rf"{CJK}\u3000-\u303f\uff00-\uffef\u2018-\u201f\u2026\u2014"
 # Whitespace next to a CJK character or CJK punctuation is PDF layout, not meaning.
-_CJK_SPACE = re.compile(rf"(?<=[{_WIDE}])[ \t\u3000]+|[ \t\u3000]+(?=[{_WIDE}])")
+_CJK_SPACE = re.compile(rf"(?<=[{_WIDE}])[ \t\u3000\r\n]+|[ \t\u3000\r\n]+(?=[{_WIDE}])")
 _WS = re.compile(r"\s+")
 _BRACKET = re.compile("[" + re.escape(OPEN_BRACKETS + CLOSE_BRACKETS) + "]")
 _HTML_TAG = re.compile(r"</?(?:b|i|u|div|span|p|br|strong|em|font|sup|sub)\b[^>]*>", re.I)
@@ -36,7 +36,7 @@ def fold(text: str) -> str:
 def compact_cjk(text: str) -> str:
     """Remove spaces PDF layout left inside Chinese text ("区 行政 审批服务局", "2021 年");
     spaces between two Latin words or numbers stay."""
-    if " " not in text and "\t" not in text and "\u3000" not in text:
+    if " " not in text and "\t" not in text and "\u3000" not in text and "\n" not in text:
         return text.strip()
     return _CJK_SPACE.sub("", text).strip()
 
