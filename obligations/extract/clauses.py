@@ -7,6 +7,7 @@ Forms: "（责任单位：A、B）", "牵头单位：A；责任单位：B" lines
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -44,6 +45,12 @@ _RESP_VERB = re.compile(
     r"共\s*同\s*负\s*责|负\s*责\s*落\s*实|具\s*体\s*负\s*责|配\s*合|参\s*与|协\s*助|协\s*办|负\s*责)"
 )
 _DEADLINE_TAIL = re.compile(r"(?:完成|办结|落实到位|到位|实现)\s*$")
+# "区发改局（牵头）、区财政局": a lead marked inside the list
+_LEAD_MARK = re.compile(r"[（(]\s*牵\s*头\s*(?:单\s*位|部\s*门)?\s*[)）]")
+# A key that starts a new part even without a separator before it ("牵头单位：A 配合单位：B").
+_KEY_WITH_COLON = re.compile(rf"(?:{_KEY_PATTERN})\s*[:：]")
+# After a bare unit list in brackets only the end of the item may follow.
+_ITEM_END = re.compile(r"^[。；;，,.\s]*$|^[；;。]\s*[一二三四五六七八九十]+是")
 _CLAUSE_SEPARATORS = frozenset("，,；;")
 
 
@@ -88,6 +95,14 @@ def _deadline_segment(segment: str) -> str | None:
     return segment.strip()
 
 
+def _split_at_keys(chunk: str) -> list[str]:
+    starts = [match.start() for match in _KEY_WITH_COLON.finditer(chunk) if match.start() > 0]
+    if not starts:
+        return [chunk]
+    bounds = [0, *starts, len(chunk)]
+    return [chunk[a:b] for a, b in itertools.pairwise(bounds)]
+
+
 def parse_clause_body(body: str) -> tuple[Clause, bool]:
     """Parse what is inside a clause. Returns the clause and whether every part made sense."""
     clause = Clause(0, 0)
@@ -97,7 +112,10 @@ def parse_clause_body(body: str) -> tuple[Clause, bool]:
     for index, part in enumerate(parts):
         if index and not _KEY_AT_START.match(part):
             continue  # a note after a full stop ("黑体字部门为牵头部门…"), not an assignment
-        for segment in split_top_level(part, _CLAUSE_SEPARATORS):
+        segments = [
+            piece for chunk in split_top_level(part, _CLAUSE_SEPARATORS) for piece in _split_at_keys(chunk)
+        ]
+        for segment in segments:
             if not segment.strip():
                 continue
             content = segment
@@ -119,6 +137,14 @@ def parse_clause_body(body: str) -> tuple[Clause, bool]:
             if deadline:
                 clause.deadline_raw = deadline
                 continue
+            if _LEAD_MARK.search(content):
+                for piece in split_top_level(content):
+                    marked = bool(_LEAD_MARK.search(piece))
+                    names = split_units(_LEAD_MARK.sub("", piece))
+                    target = clause.lead if marked or role == "lead" else clause.responsible
+                    clean = clean and all(looks_like_unit(name) for name in names)
+                    target.extend(name for name in names if looks_like_unit(name) and name not in target)
+                continue
             lead_verb = _LEAD_VERB.search(content)
             if lead_verb:
                 names = split_units(content[: lead_verb.start()])
@@ -133,8 +159,9 @@ def parse_clause_body(body: str) -> tuple[Clause, bool]:
     return clause, clean
 
 
-def _clause_like(body: str) -> Clause | None:
-    """A bracketed text that assigns work: keyed, or a unit list closed by a role verb."""
+def _clause_like(body: str, at_item_end: bool = False) -> Clause | None:
+    """A bracketed text that assigns work: keyed, or a unit list closed by a role verb, or (when it
+    closes the item) a bare list of named units such as "（市发展改革委、市财政局）"."""
     squashed = squash(body)
     if not squashed:
         return None
@@ -142,7 +169,7 @@ def _clause_like(body: str) -> Clause | None:
         clause, _ = parse_clause_body(body)
         return None if clause.empty else clause
     if not (_LEAD_VERB.search(body) or _RESP_VERB.search(body)) or len(squashed) > 300:
-        return None
+        return _bare_unit_list(body) if at_item_end and len(squashed) <= 150 else None
     clause, clean = parse_clause_body(body)
     if not clean or not clause.has_units:
         return None
@@ -155,6 +182,25 @@ def _clause_like(body: str) -> Clause | None:
     ):
         return None
     return clause
+
+
+def _bare_unit_list(body: str) -> Clause | None:
+    clause, clean = parse_clause_body(body)
+    names = clause.lead + clause.responsible
+    if not clean or not names or clause.person:
+        return None
+    if not any(_named_unit(name) for name in names) or any(_note_word(name) for name in names):
+        return None
+    return clause
+
+
+def _note_word(name: str) -> bool:
+    return any(word in name for word in ("简称", "下同", "以下", "包括", "含", "即", "指"))
+
+
+def _named_unit(name: str) -> bool:
+    """A unit named by its office ("区财政局"), not only a group or a word that ends like one."""
+    return looks_like_unit(name) and len(squash(name)) >= 3 and not name.startswith(("各", "有关", "相关"))
 
 
 def _bracket_groups(text: str) -> tuple[list[tuple[int, int]], list[int]]:
@@ -182,7 +228,7 @@ def find_clauses(text: str) -> list[Clause]:
     for start, end in groups:
         if inside(start, end):
             continue
-        clause = _clause_like(text[start + 1 : end - 1])
+        clause = _clause_like(text[start + 1 : end - 1], at_item_end=bool(_ITEM_END.match(text[end:])))
         if clause is not None:
             clause.start, clause.end = start, end
             found.append(clause)

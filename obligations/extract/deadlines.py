@@ -73,12 +73,18 @@ _RECURRING = [
     (re.compile(rf"每{_S}(?:个{_S})?季(?:度)?"), "FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=-1"),
     (re.compile(rf"每{_S}(?:个{_S})?月"), "FREQ=MONTHLY;BYMONTHDAY=-1"),
     (re.compile(rf"每{_S}(?:周|星期){_S}(?P<w>[一二三四五六日天])?"), "FREQ=WEEKLY;BYDAY={w}"),
+    (re.compile(rf"(?:按|逐){_S}季(?:度)?"), "FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=-1"),
+    (re.compile(rf"(?:按|逐){_S}半{_S}年"), "FREQ=YEARLY;BYMONTH=6,12;BYMONTHDAY=-1"),
+    (re.compile(rf"(?:按|逐){_S}月"), "FREQ=MONTHLY;BYMONTHDAY=-1"),
+    (re.compile(rf"(?:按|逐){_S}(?:周|星期)"), "FREQ=WEEKLY"),
 ]
 _WEEKDAYS = {"一": "MO", "二": "TU", "三": "WE", "四": "TH", "五": "FR", "六": "SA", "日": "SU", "天": "SU"}
 _TEXT_RECURRING = re.compile(
     rf"每{_S}(?:月|季度?|半年|年){_S}(?:{_NUM}{_S}月{_S})?(?:{_NUM}{_S}[日号]|底|末)"
 )
-_ONGOING = re.compile(r"^(?:长期|持续|常态|常年|经常|长效|定期|逐年|每年|年年|动态|不定期|日常|全年|随时)")
+_ONGOING = re.compile(
+    r"^(?:长期|持续|常态|常年|经常|长效|定期|逐年|逐步|每年|年年|动态|不定期|日常|全年|随时|按年度?|即日起)"
+)
 _WORKDAYS = re.compile(rf"(?P<n>[0-9]{{1,3}}|[一二三四五六七八九十两百]{{1,4}}){_S}个?{_S}工作日")
 _DAYS = re.compile(
     rf"(?P<n>[0-9]{{1,3}}|[一二三四五六七八九十两百]{{1,4}}){_S}(?:个{_S})?(?:自然日|日|天)(?:{_S}内|{_S}以内)"

@@ -198,6 +198,7 @@ def _bare(text: str) -> str:
 
 def split_notices(blocks: list[Block], year: int | None = None) -> list[NoticeSpan]:
     """Find the notices of a gazette (or the one notice of a plain plan file)."""
+    blocks[:] = _join_split_titles(blocks)
     start = skip_toc(blocks)
     anchors: list[int] = []
     inner: str | None = None
@@ -223,6 +224,32 @@ def split_notices(blocks: list[Block], year: int | None = None) -> list[NoticeSp
         )
         notices.append(_notice(blocks, begin, anchor, end, year))
     return notices
+
+
+def _join_split_titles(blocks: list[Block]) -> list[Block]:
+    """A title set over two lines ("关于印发…工作方案" / "的通知") becomes one paragraph."""
+    out: list[Block] = []
+    for block in blocks:
+        previous = out[-1] if out else None
+        if (
+            previous is not None
+            and not previous.is_table
+            and not block.is_table
+            and len(previous.text) <= 60
+            and len(block.text) <= 40
+            and "。" not in previous.text + block.text
+            and not previous.text.endswith(("：", ":", "。"))
+            and not find_label(block.text)
+            and not title_like(previous.text)
+            and not docno_line(block.text)
+            and not date_line(block.text)
+            and title_like(previous.text + block.text)
+            and ("关于" in previous.text or not title_like(block.text))
+        ):
+            previous.text += block.text
+            continue
+        out.append(block)
+    return out
 
 
 def _header_start(blocks: list[Block], anchor: int, floor: int) -> int:

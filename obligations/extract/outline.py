@@ -193,6 +193,8 @@ def _heading_entry(para: Para) -> str:
         if mark in content:
             content = content[: content.index(mark)]
     content = content.rstrip("：: ")
+    if para.label and para.label.style == "ar_space":
+        return f"{para.label.raw} {content}"  # "1 夯实数字基础设施"
     return (para.label.raw if para.label else "") + content
 
 

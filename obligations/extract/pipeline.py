@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from .safety import check_size
 from .sniff import detect_kind
 from .tables import table_tasks
 from .tasks import TaskRules, build_tasks
+
+logger = logging.getLogger(__name__)
 
 
 def extract_file(
@@ -58,6 +61,7 @@ def extract_bytes(
     except (MemoryError, RecursionError) as exc:
         raise ExtractionError("文件过于复杂，无法处理。") from exc
     except Exception as exc:  # a reader library choking on a malformed file
+        logger.exception("extraction of %s failed", filename)
         raise ExtractionError(f"文件无法解析（{type(exc).__name__}），可能已损坏或格式不受支持。") from exc
 
 

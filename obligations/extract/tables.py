@@ -13,7 +13,7 @@ from .clauses import parse_clause_body
 from .deadlines import Deadline, parse_deadline
 from .records import ExtractedTask
 from .text import compact_cjk, fold, squash, strip_markup
-from .units import split_units
+from .units import looks_like_unit, split_units
 
 # Header names by role; a cell matches a name exactly or ends with it ("主要牵头单位").
 HEADER_NAMES: dict[str, tuple[str, ...]] = {
@@ -125,6 +125,10 @@ class TaskRow:
     source: str | None = None
 
 
+# "工作任务及要求", "责任单位及责任人": a known name that starts the header (4+ characters).
+_PREFIX_NAME = re.compile(
+    "(?:" + "|".join(sorted((re.escape(n) for n in _LOOKUP if len(n) >= 4), key=len, reverse=True)) + ")"
+)
 _SUFFIX_NAME = re.compile(
     "(?:" + "|".join(sorted((re.escape(n) for n in _LOOKUP if len(n) >= 2), key=len, reverse=True)) + ")$"
 )
@@ -145,7 +149,7 @@ def _role_of(cell: str) -> tuple[str | None, bool]:
         return None, lead_first
     if name in _LOOKUP:
         return _LOOKUP[name], lead_first
-    suffix = _SUFFIX_NAME.search(name)
+    suffix = _SUFFIX_NAME.search(name) or _PREFIX_NAME.match(name)
     return (_LOOKUP[suffix.group()] if suffix else None), lead_first
 
 
@@ -207,9 +211,25 @@ def _merge_subheader(rows: list[list[object]], header: TableHeader) -> None:
     header.row += 1
 
 
+def _cell_units_text(cell: object) -> str:
+    """A unit cell as one list: names on separate lines or apart by spaces become a 、 list,
+    spaces inside a name ("区 行政审批服务局") go."""
+    lines = [line.strip() for line in re.split(r"[\r\n]+", fold(cell_text(cell))) if line.strip()]
+    pieces = []
+    for line in lines:
+        words = line.split()
+        if len(words) > 1 and all(len(word) >= 3 and looks_like_unit(word) for word in words):
+            pieces.extend(words)
+        else:
+            pieces.append(line)
+    if len(pieces) > 1 and all(looks_like_unit(piece) or piece[-1:] in "、，,；;" for piece in pieces):
+        return "、".join(piece.rstrip("、，,；;") for piece in pieces)
+    return compact_cjk("".join(pieces) if len(lines) > 1 else " ".join(pieces))
+
+
 def _units(cell: object) -> tuple[list[str], list[str], str | None]:
     """Lead and responsible units written in one cell ("A牵头，B配合" or a plain list)."""
-    text = compact_cjk(fold(cell_text(cell)))
+    text = _cell_units_text(cell)
     if not text:
         return [], [], None
     if re.search(r"牵头|配合|参与|协办|责任单位|牵头单位", text):

@@ -197,3 +197,40 @@ def test_binary_junk_is_refused(seed: int) -> None:
     junk = random.Random(seed).randbytes(5000)
     with pytest.raises(ExtractionError, match=r"无法识别文件编码|不是可识别的文本"):
         extract_bytes(junk, "junk.txt")
+
+
+def test_decimal_outline_two_line_title_and_bracket_forms() -> None:
+    result = extract_file(SYNTHETIC / "city_plan_decimal.txt").to_dict()
+    notice = result["notices"][0]
+    assert (notice["title"], notice["number"], notice["issued"]) == (
+        "东江市2024年数字政府建设工作要点",  # the 通知 title was set over two lines
+        "东政发〔2024〕3号",
+        "2024-02-20",
+    )
+    rows = [
+        (
+            t["section"],
+            t["number"],
+            t["lead_units"],
+            t["responsible_units"],
+            t["deadline"],
+            t["deadline_kind"],
+        )
+        for t in notice["tasks"]
+    ]
+    assert rows == [
+        # "市大数据局（牵头）、市财政局，2024年9月底前完成"
+        (["1 夯实数字基础设施"], "1.1", ["市大数据局"], ["市财政局"], "2024-09-30", "date"),
+        # a bare list of units closing the item
+        (["1 夯实数字基础设施"], "1.2", [], ["市大数据局", "各县（市、区）人民政府"], None, "none"),
+        # keys without separators between them; 按季度 in the deadline position
+        (
+            ["2 提升政务服务效能"],
+            "2.1",
+            ["市政务服务中心"],
+            ["市大数据局", "市司法局"],
+            "2024-03-31",
+            "recurring",
+        ),
+        (["2 提升政务服务效能"], "2.2", [], ["市政务服务中心"], "2024-12-31", "date"),
+    ]

@@ -202,3 +202,16 @@ def test_lead_rule_in_a_table_header() -> None:
 )
 def test_split_source(source: str, expected: tuple[str, str | None]) -> None:
     assert split_source(source) == expected
+
+
+def test_unit_cells_with_one_name_per_line_and_long_header_names() -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["序号", "工作任务及要求", "责任单位\n（部门）", "完成\n时限"])
+    sheet.append([1, "建设智慧\n停车平台", "区城管局\n区公安分局\n区大数据中心", "2023年9月底前"])
+    sheet.append([2, "整治背街小巷", "区住建局 区城管局", "2023年12月31日"])
+    tasks = extract_bytes(save(workbook), "t.xlsx").notices[0].tasks
+    assert [(t.text, t.responsible_units, t.deadline) for t in tasks] == [
+        ("建设智慧停车平台", ["区城管局", "区公安分局", "区大数据中心"], "2023-09-30"),
+        ("整治背街小巷", ["区住建局", "区城管局"], "2023-12-31"),
+    ]
