@@ -39,6 +39,11 @@ for _role, _words in {
 _KEY_PATTERN = "|".join(_loose(word) for word in sorted(_KEYS, key=len, reverse=True))
 _KEY_AT_START = re.compile(rf"^\s*(?P<key>{_KEY_PATTERN})\s*(?:[:：]|为)?\s*")
 _KEY_LINE = re.compile(rf"(?:^|(?<=[。；;！？!?]))\s*(?P<key>{_KEY_PATTERN})\s*[:：]")
+# The usual keys also start a clause right after the text, with no full stop before them.
+_STRONG_KEYS = (
+    "牵头单位 责任单位 牵头部门 责任部门 配合单位 配合部门 协办单位 主办单位 完成时限 完成时间 时间节点"
+)
+_KEY_ANYWHERE = re.compile(rf"(?P<key>{'|'.join(_loose(word) for word in _STRONG_KEYS.split())})\s*[:：]")
 _LEAD_VERB = re.compile(r"牵\s*头(?!\s*(?:部\s*门|单\s*位|处\s*室|领\s*导))")
 _RESP_VERB = re.compile(
     r"(?:按\s*(?:照\s*)?(?:部\s*门\s*)?(?:各\s*自\s*)?职\s*责\s*(?:分\s*工\s*)?负\s*责|分\s*工\s*负\s*责|分\s*头\s*负\s*责|"
@@ -242,7 +247,10 @@ def find_clauses(text: str) -> list[Clause]:
                 clause.start, clause.end = start, len(text)
                 found.append(clause)
                 taken.append((start, len(text)))
-    for match in _KEY_LINE.finditer(text):
+    key_starts = {match.start("key"): match for match in _KEY_LINE.finditer(text)}
+    for match in _KEY_ANYWHERE.finditer(text):
+        key_starts.setdefault(match.start("key"), match)
+    for _, match in sorted(key_starts.items()):
         start = match.start("key")
         if inside(start, start + 1) or any(a <= start < b for a, b in groups):
             continue

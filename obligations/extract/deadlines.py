@@ -37,19 +37,20 @@ _CN_DIGITS = str.maketrans("〇○零一二三四五六七八九", "00012345678"
 _EXPR = re.compile(
     rf"""
     (?P<numeric>(?P<ny>(?:19|20)[0-9]{{2}})[./-](?P<nm>[0-9]{{1,2}})(?:[./-](?P<nd>[0-9]{{1,2}}))?(?![0-9.]))
-  | (?:(?P<year>{_YEAR}){_S}年{_S})?
+  | (?:(?P<year>{_YEAR}){_S}年{_S}|(?P<rel>今年|本年度?|当年|明年|次年|下一年){_S})?
     (?:
         (?P<month>{_NUM}){_S}月{_S}(?:(?P<day>{_NUM}){_S}[日号]|(?P<xun>上旬|中旬|下旬)|(?P<mend>底|末|份|终))?
       | (?P<half>上半年|下半年)
       | (?P<quarter>(?:第{_S})?[一二三四1-4]){_S}季度?{_S}(?P<qend>末|底)?
       | (?P<whole>全年)
     )
-  | (?P<yy>{_YEAR}){_S}年{_S}(?:年{_S})?(?P<yend>底|末|内)
+  | (?:(?P<yy>{_YEAR}){_S}年|(?P<rel2>今年|本年|当年|明年|次年|下一年)){_S}(?:年{_S})?(?P<yend>底|末|内)
   | (?<![0-9一二三四五六七八九十两〇○零年])年{_S}(?P<yend2>底|末|内)
   | (?P<bare>{_YEAR}){_S}年
     """,
     re.X,
 )
+_MONTH_DAY = re.compile(r"^(?P<m>\d{1,2})[./](?P<d>\d{1,2})\s*(?:前|以前|之前)?$")  # "6.30前" in a 时限 cell
 _SUFFIX = re.compile(rf"{_S}(?:前|以前|之前)")
 _START_AFTER = re.compile(rf"{_S}(?:起|开始|以来|之后|以后|后(?!完成)|为止)")
 _RANGE_AFTER = re.compile(rf"{_S}(?:[—–\-~～至到]|起{_S}?(?:至|到|持续))")
@@ -168,6 +169,9 @@ def _resolve(match: re.Match[str], text: str, year: int | None, ctx: DeadlineCon
     explicit = groups.get("ny") or groups.get("year") or groups.get("yy") or groups.get("bare")
     if explicit:
         found.explicit_year = to_int(explicit)
+    relative = groups.get("rel") or groups.get("rel2")
+    if relative and ctx.year:
+        found.explicit_year = ctx.year + (1 if relative in ("明年", "次年", "下一年") else 0)
     y = found.explicit_year or year
     try:
         if groups["numeric"]:
@@ -354,6 +358,11 @@ def parse_deadline(phrase: str, ctx: DeadlineContext | None = None) -> Deadline 
     if recurring is not None:
         recurring.raw = text
         return recurring
+    short = _MONTH_DAY.match(text)
+    if short and ctx.year:
+        month, day = int(short.group("m")), int(short.group("d"))
+        item = _finish(_Found(0, len(text), text, None, None, kind="day"), ctx.year, month, day, ctx)
+        return _to_deadline(item)
     found = _expressions(text, ctx)
     ends = [
         item for item in found if not _START_AFTER.match(text, item.end) or _RANGE_AFTER.match(text, item.end)

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 
+from openpyxl.utils.datetime import from_excel
+
 from .blocks import Block, cell_text
 from .clauses import parse_clause_body
 from .deadlines import Deadline, parse_deadline
@@ -95,6 +97,7 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
     "source": ("任务来源", "文件来源", "来源", "政策依据", "文件名称"),
 }
 _LOOKUP = {name: role for role, names in HEADER_NAMES.items() for name in names}
+_EXCEL_SERIALS = (36526, 54789)  # 2000-01-01 .. 2049-12-31 as Excel day numbers
 _ANNOTATION = re.compile(r"[（(][^（）()]*[)）]")
 _LEAD_RULE_IN_HEADER = re.compile(r"(?:第一|首)位|排名第一|列第一")
 _SOURCE = re.compile(r"^(?P<title>.+?)\s*[（(](?P<number>[^（）()]*〔?\d{4}〕?[^（）()]*号)[)）]\s*$")
@@ -311,6 +314,10 @@ def deadline_from_cell(cell: object, rules_ctx: object) -> Deadline | None:
         cell = cell.date()
     if isinstance(cell, date):
         return Deadline(raw=cell.isoformat(), kind="date", date=cell)
+    if isinstance(cell, int | float) and _EXCEL_SERIALS[0] <= cell <= _EXCEL_SERIALS[1]:
+        day = from_excel(cell)  # a date typed into a cell not formatted as a date
+        day = day.date() if isinstance(day, datetime) else day
+        return Deadline(raw=day.isoformat(), kind="date", date=day)
     return parse_deadline(cell_text(cell), rules_ctx)  # type: ignore[arg-type]
 
 

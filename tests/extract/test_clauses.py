@@ -157,3 +157,18 @@ def test_nested_garbage_keeps_the_real_clause() -> None:
     text = "推进评价。(区发索推 进评价。(区发改局、 区行政审批服务局牵头,区人社局按职责分工负 责)"
     clause = one(text)
     assert clause[:2] == (["区发改局", "区行政审批服务局"], ["区人社局"])
+
+
+def test_key_right_after_the_text() -> None:
+    assert one("完善项目储备库，实行动态管理责任单位：县发改局；完成时限：2022年6月底前") == (
+        [],
+        ["县发改局"],
+        None,
+        "2022年6月底前",
+    )
+
+
+def test_bare_unit_list_only_where_it_closes_the_item() -> None:
+    assert one("推进项目建设。（市发展改革委、市财政局）")[:2] == ([], ["市发展改革委", "市财政局"])
+    assert find_clauses("报市政府办公室（市政务服务中心）备案后实施。") == []
+    assert find_clauses("适用于市属国有企业（以下简称国有企业）。") == []

@@ -213,3 +213,31 @@ def test_recurring_obligation_in_text() -> None:
     assert deadline is not None
     assert deadline.kind == "recurring"
     assert deadline.recurrence == "FREQ=MONTHLY;BYMONTHDAY=5"
+
+
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [
+        ("今年年底前", "2020-12-31"),
+        ("今年底", "2020-12-31"),
+        ("明年6月底前", "2021-06-30"),
+        ("6.30前", "2020-06-30"),
+        ("12/31", "2020-12-31"),
+    ],
+)
+def test_relative_years_and_short_dates_in_a_deadline_position(phrase: str, expected: str) -> None:
+    ctx = DeadlineContext(year=2020, issued=date(2020, 3, 1))
+    assert parse_deadline(phrase, ctx).value == expected  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("phrase", "rule"),
+    [
+        ("按月报送", "FREQ=MONTHLY;BYMONTHDAY=-1"),
+        ("按季度通报", "FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=-1"),
+    ],
+)
+def test_by_period_is_recurring(phrase: str, rule: str) -> None:
+    deadline = parse_deadline(phrase, CTX)
+    assert deadline is not None
+    assert (deadline.kind, deadline.recurrence) == ("recurring", rule)

@@ -215,3 +215,12 @@ def test_unit_cells_with_one_name_per_line_and_long_header_names() -> None:
         ("建设智慧停车平台", ["区城管局", "区公安分局", "区大数据中心"], "2023-09-30"),
         ("整治背街小巷", ["区住建局", "区城管局"], "2023-12-31"),
     ]
+
+
+def test_a_date_typed_as_a_number_is_read_as_an_excel_date() -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["序号", "工作任务", "责任单位", "完成时限"])
+    sheet.append([1, "编制规划", "区发改局", 44926])  # 2022-12-31 without a date format
+    (task,) = extract_bytes(save(workbook), "t.xlsx").notices[0].tasks
+    assert task.deadline == "2022-12-31"
