@@ -4,6 +4,7 @@ bullets dropped, the spaces PDF layout leaves inside Chinese text removed. Later
 from __future__ import annotations
 
 from .blocks import Block
+from .flat_tables import unflatten_tables
 from .text import compact_cjk, fold, strip_markup
 
 _BULLETS = ("- ", "* ", "• ", "+ ", "· ")
@@ -18,9 +19,10 @@ def clean(text: str) -> str:
 
 
 def normalise_blocks(blocks: list[Block]) -> list[Block]:
-    """Paragraph text cleaned and empty paragraphs dropped; tables pass through untouched."""
+    """Paragraph text cleaned and empty paragraphs dropped; tables pass through untouched, and
+    tables flattened into lines are rebuilt first (their spaces are the grid)."""
     out = []
-    for block in blocks:
+    for block in unflatten_tables(blocks):
         if block.is_table:
             out.append(block)
             continue

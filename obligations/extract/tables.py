@@ -156,6 +156,12 @@ def _role_of(cell: str) -> tuple[str | None, bool]:
     return (_LOOKUP[suffix.group()] if suffix else None), lead_first
 
 
+def header_role(name: str) -> str | None:
+    """The column a header cell names (number, category, text, lead, responsible, person, deadline,
+    source), or None."""
+    return _role_of(name)[0]
+
+
 def find_header(rows: list[list[object]], search: int = 30) -> TableHeader | None:
     """The header row: names a task column and at least one of unit/deadline columns."""
     for index, row in enumerate(rows[:search]):

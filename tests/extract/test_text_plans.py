@@ -234,3 +234,21 @@ def test_decimal_outline_two_line_title_and_bracket_forms() -> None:
         ),
         (["2 提升政务服务效能"], "2.2", [], ["市政务服务中心"], "2024-12-31", "date"),
     ]
+
+
+def test_table_flattened_into_lines_is_rebuilt() -> None:
+    text = (
+        "关于推进政务服务的工作方案\n\n一、任务分工\n\n"
+        "序号 工作任务 责任单位 完成时限\n"
+        "1 建立完善政务服务事项清单 区行政审批服务局 2021年6月底前\n"
+        "2 推进一网通办 区大数据中心、区行政审批 2021年12月底前\n"
+        "服务局\n"
+        "3 开展政务服务 好差评 区政务服务中心 区司法局 长期\n"
+        "二、保障措施\n"
+    )
+    tasks = tasks_of(extract_bytes(text.encode(), "plan.txt", year=2021))
+    assert [(t["section"], t["number"], t["text"], t["responsible_units"], t["deadline"]) for t in tasks] == [
+        (["一、任务分工"], "1", "建立完善政务服务事项清单", ["区行政审批服务局"], "2021-06-30"),
+        (["一、任务分工"], "2", "推进一网通办", ["区大数据中心", "区行政审批服务局"], "2021-12-31"),
+        (["一、任务分工"], "3", "开展政务服务好差评", ["区政务服务中心", "区司法局"], "ongoing"),
+    ]
