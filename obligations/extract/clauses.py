@@ -247,9 +247,11 @@ def find_clauses(text: str) -> list[Clause]:
                 clause.start, clause.end = start, len(text)
                 found.append(clause)
                 taken.append((start, len(text)))
-    key_starts = {match.start("key"): match for match in _KEY_LINE.finditer(text)}
-    for match in _KEY_ANYWHERE.finditer(text):
-        key_starts.setdefault(match.start("key"), match)
+    key_starts: dict[int, re.Match[str]] = {}
+    if "：" in text or ":" in text:  # key lines always have a colon
+        key_starts = {match.start("key"): match for match in _KEY_LINE.finditer(text)}
+        for match in _KEY_ANYWHERE.finditer(text):
+            key_starts.setdefault(match.start("key"), match)
     for _, match in sorted(key_starts.items()):
         start = match.start("key")
         if inside(start, start + 1) or any(a <= start < b for a, b in groups):

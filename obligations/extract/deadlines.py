@@ -51,6 +51,7 @@ _EXPR = re.compile(
     re.X,
 )
 _MONTH_DAY = re.compile(r"^(?P<m>\d{1,2})[./](?P<d>\d{1,2})\s*(?:前|以前|之前)?$")  # "6.30前" in a 时限 cell
+_MAY_HOLD_DATE = re.compile(r"[年月季]|(?:19|20)\d\d[./-]")
 _SUFFIX = re.compile(rf"{_S}(?:前|以前|之前)")
 _START_AFTER = re.compile(rf"{_S}(?:起|开始|以来|之后|以后|后(?!完成)|为止)")
 _RANGE_AFTER = re.compile(rf"{_S}(?:[—–\-~～至到]|起{_S}?(?:至|到|持续))")
@@ -246,6 +247,8 @@ def _shift_year(day: date, years: int) -> date:
 def _expressions(text: str, ctx: DeadlineContext) -> list[_Found]:
     """All date expressions in order, a year written earlier carrying over to later ones."""
     found: list[_Found] = []
+    if not _MAY_HOLD_DATE.search(text):
+        return found
     year = ctx.year
     for match in _EXPR.finditer(text):
         item = _resolve(match, text, year, ctx)

@@ -18,11 +18,14 @@ _UNIT_COLUMNS = {"lead", "responsible"}
 
 def _header(text: str) -> list[str] | None:
     tokens = text.split()
-    if len(tokens) < 3:
+    if not 3 <= len(tokens) <= 20 or len(text) > 120:
         return None
-    roles = [header_role(token) for token in tokens]
-    if any(role is None for role in roles):
-        return None
+    roles = []
+    for token in tokens:
+        role = header_role(token)
+        if role is None:
+            return None
+        roles.append(role)
     kinds = set(roles)
     if not kinds & {"text", "category"} or not kinds & {"lead", "responsible", "deadline"}:
         return None

@@ -29,6 +29,12 @@ _LABEL = re.compile(
 _STYLE_ALIAS = {"cn_dot": "cn_dun", "ar_dun": "ar_dot"}
 
 
+# What a label can start with: a cheap test before the full pattern.
+_FIRST = frozenset(
+    "0123456789（(第" + _CN + "".join(chr(code) for code in [*range(0x2460, 0x2474), *range(0x3251, 0x3260)])
+)
+
+
 @dataclass(frozen=True)
 class Label:
     style: str
@@ -43,6 +49,9 @@ class Label:
 
 def find_label(text: str) -> Label | None:
     """The outline label a paragraph starts with, or None."""
+    first = text.lstrip()[:1]
+    if not first or first not in _FIRST:
+        return None
     match = _LABEL.match(text)
     if not match:
         return None
