@@ -31,19 +31,44 @@ def pdf_document(data: bytes) -> Document:
         if "password" in str(exc).lower() or "encrypt" in type(exc).__name__.lower():
             raise ExtractionError("该 PDF 已加密，请先解除密码保护后再上传。") from exc
         raise ExtractionError("PDF 文件已损坏或不完整，无法读取。") from exc
-    blocks: list[Block] = []
-    characters = 0
+    pages = []
     with pdf:
-        for number, page in enumerate(pdf.pages[:MAX_PAGES], start=1):
-            page_blocks, count = _page_blocks(page, number)
-            blocks.extend(page_blocks)
-            characters += count
+        for page in pdf.pages[:MAX_PAGES]:
+            pages.append(_page_content(page))
+    characters = sum(count for _, _, _, count in pages)
     if characters < 10:
         raise ExtractionError(NO_TEXT)
+    running = _running_lines([lines for _, lines, _, _ in pages])
+    blocks: list[Block] = []
+    for number, (tables, lines, width, _) in enumerate(pages, start=1):
+        if running and lines:
+            edges = {id(lines[0]), id(lines[-1])}
+            lines = [line for line in lines if not (id(line) in edges and _shape(line["text"]) in running)]
+        items: list[tuple[float, Block]] = [(bbox[1], Block(rows=rows, line=number)) for bbox, rows in tables]
+        for top, text in _paragraphs(lines, width):
+            items.append((top, Block(text=text, line=number)))
+        items.sort(key=lambda item: item[0])
+        blocks.extend(block for _, block in items)
     return Document(blocks=blocks, kind="pdf")
 
 
-def _page_blocks(page: object, number: int) -> tuple[list[Block], int]:
+def _shape(text: str) -> str:
+    return re.sub(r"\d+", "#", re.sub(r"\s+", "", text))
+
+
+def _running_lines(pages: list[list[dict]]) -> set[str]:
+    """Page headers and footers: the same first or last line on many pages ("XX市人民政府公报")."""
+    if len(pages) < 3:
+        return set()
+    counts: dict[str, int] = {}
+    for lines in pages:
+        for shape in {_shape(lines[0]["text"]), _shape(lines[-1]["text"])} if lines else set():
+            counts[shape] = counts.get(shape, 0) + 1
+    threshold = max(3, int(0.4 * len(pages)))
+    return {shape for shape, count in counts.items() if count >= threshold}
+
+
+def _page_content(page: object) -> tuple[list, list[dict], float, int]:
     tables = []
     try:
         found = page.find_tables()  # type: ignore[attr-defined]
@@ -61,11 +86,7 @@ def _page_blocks(page: object, number: int) -> tuple[list[Block], int]:
     count = sum(len(line["text"].strip()) for line in lines) + sum(
         len("".join(map(str, r))) for _, t in tables for r in t
     )
-    items: list[tuple[float, Block]] = [(bbox[1], Block(rows=rows, line=number)) for bbox, rows in tables]
-    for top, text in _paragraphs(lines, float(page.width)):  # type: ignore[attr-defined]
-        items.append((top, Block(text=text, line=number)))
-    items.sort(key=lambda item: item[0])
-    return [block for _, block in items], count
+    return tables, lines, float(page.width), count  # type: ignore[attr-defined]
 
 
 def _in_any(line: dict, boxes: list[tuple[float, float, float, float]]) -> bool:

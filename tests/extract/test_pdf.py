@@ -40,6 +40,12 @@ def test_pdf_paragraph_tasks(plan: dict) -> None:
         ["区财政局", "区市场监管局"],
     )
     assert tasks[2]["deadline_kind"] == "recurring"
+    # (三) runs over two page breaks; the running header "兰山区人民政府公报" and the footer are dropped
+    assert tasks[2]["text"].endswith(
+        "坚持问题导向和目标导向，聚焦企业和群众办事的难点堵点，逐项梳理办理流程，"
+        "压减办理环节和申请材料，每季度末报送工作进展。"
+    )
+    assert "公报" not in tasks[2]["text"] and "—" not in tasks[2]["text"]
     assert (tasks[3]["lead_units"], tasks[3]["deadline"]) == (["区工商联"], "ongoing")
 
 

@@ -32,6 +32,10 @@ def text_pdf() -> None:
     normal.font.name = "WenQuanYi Micro Hei"
     normal.element.rPr.rFonts.set(qn("w:eastAsia"), "WenQuanYi Micro Hei")
 
+    section = document.sections[0]
+    section.header.paragraphs[0].text = "兰山区人民政府公报"  # a running header on every page
+    section.footer.paragraphs[0].text = "— 1 —"
+
     def para(text: str, centre: bool = False) -> None:
         paragraph = document.add_paragraph(text)
         if centre:
@@ -53,6 +57,8 @@ def text_pdf() -> None:
     para(
         "（二）规范中介服务。清理规范行政审批中介服务事项。（区发展改革局牵头，区财政局、区市场监管局按职责分工负责）"
     )
+    for number in range(1, 16):  # enough text for what follows to cross page breaks
+        para(f"{number}．背景说明。" + FILLER)
     para("二、优化市场环境")
     para("（三）开展涉企收费专项检查。" + FILLER + "每季度末报送工作进展。（责任单位：区市场监管局）")
     para("（四）建立企业诉求快速响应机制。（区工商联牵头负责；完成时限：长期坚持）")
