@@ -175,11 +175,20 @@ def _continues(previous: Para, text: str, label: Label | None) -> bool:
         return False
     if previous.heading:
         return False
-    # "一、总体要求" is not cut: whether it is a heading is decided later from its siblings.
-    return not (
-        previous.label is not None
-        and single_sentence(previous.content)
-        and not previous.content.endswith(("，", ",", "、"))
+    if previous.label is None or not single_sentence(previous.content):
+        return True
+    if previous.content.endswith(("，", ",", "、")):
+        return True
+    # A long heading cut by a page break: the rest is one short sentence, and together they
+    # are still one sentence ("(二十)严格落实…持续总" / "结推广…审批事项。").
+    # Otherwise "一、总体要求" is not cut: whether it is a heading is decided from its siblings.
+    rest = text.rstrip()
+    return (
+        any(mark in previous.content for mark in "，,、")
+        and rest.endswith("。")
+        and len(squash(rest)) <= 60
+        and not find_clauses(text)
+        and single_sentence(previous.content + rest)
     )
 
 

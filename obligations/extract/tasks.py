@@ -115,6 +115,7 @@ def build_tasks(item: Item, rules: TaskRules) -> list[ExtractedTask]:
     for task, clause in zip(tasks, clauses, strict=True):
         if extra_section:
             task.section = [*item.section, *extra_section]
+        task.text = task.text.strip()
         fill_task(task, clause.lead, clause.responsible, clause.person, clause.deadline_raw, rules)
     return [
         task
