@@ -252,3 +252,23 @@ def test_table_flattened_into_lines_is_rebuilt() -> None:
         (["一、任务分工"], "2", "推进一网通办", ["区大数据中心", "区行政审批服务局"], "2021-12-31"),
         (["一、任务分工"], "3", "开展政务服务好差评", ["区政务服务中心", "区司法局"], "ongoing"),
     ]
+
+
+def test_provincial_plan_in_another_house_style() -> None:
+    result = extract_file(SYNTHETIC / "province_plan.txt").to_dict()
+    assert result["jurisdiction"] == "广东省"
+    notice = result["notices"][0]
+    assert (notice["title"], notice["number"], notice["issued"], notice["issuer"]) == (
+        "广东省推进数字政府建设2023年工作要点",
+        "粤办函〔2023〕88号",
+        "2023-04-12",
+        "广东省人民政府办公厅",
+    )
+    rows = [(t["number"], t["lead_units"], t["responsible_units"], t["deadline"]) for t in notice["tasks"]]
+    assert rows == [
+        ("1.", ["省政务服务数据管理局"], ["省发展改革委", "省财政厅等"], None),
+        ("2.", [], ["省政务服务数据管理局", "各地级以上市人民政府"], "2023-12-31"),
+        ("3.", ["省政务服务数据管理局"], ["省有关单位"], None),
+        ("4.", ["省政务服务数据管理局"], [], "2023-09-30"),
+        ("5.", [], ["省委网信办", "省公安厅"], "ongoing"),
+    ]
