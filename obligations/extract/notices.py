@@ -45,6 +45,7 @@ _GAZETTE = re.compile(r"(?P<name>[\u4e00-\u9fff]{2,20}?)(?:人民)?政府\s*(?:�
 _ADMIN = re.compile(r"[\u4e00-\u9fff]{1,6}?(?:自治区|自治州|自治县|特别行政区|省|市|区|县|旗|州|盟)")
 # 规范性文件登记号 such as ZDDR-2021-0020002, printed above some notices
 _REGISTRATION = re.compile(r"^[A-Z]{2,}[-－]?\d{4}[-－]?\d{3,}$")
+_TRAILING_DOCNO = re.compile(r"[（(]\s*([^（）()]*?\d{4}[^（）()]*?号)\s*[)）]\s*$")
 _TITLE_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 _LEAD_RULE = re.compile(
     r"(?:列|排|位)(?:在|于|居)?(?:第一|首)位(?:的|者)?(?:单位|部门)?(?:为|是)(?:牵头|主责)|"
@@ -90,7 +91,17 @@ def date_line(text: str) -> tuple[date, str] | None:
     return day, squash(match.group("issuer"))
 
 
+def split_title_docno(text: str) -> tuple[str, str | None]:
+    """"关于…的通知（淄政办发〔2020〕7号）" -> (title, 文号); a title without one is returned as is."""
+    match = _TRAILING_DOCNO.search(text)
+    if not match:
+        return text, None
+    found = _DOCNO.search(squash(match.group(1)))
+    return text[: match.start()].rstrip(), normalise_docno(found) if found else None
+
+
 def title_like(text: str) -> bool:
+    text, _ = split_title_docno(text)
     compact = squash(text)
     if not 4 <= len(compact) <= 150 or "。" in compact or compact.endswith((":", "：")):
         return False
@@ -176,9 +187,12 @@ def _is_anchor(blocks: list[Block], index: int, after_signature: bool, current_i
     block = blocks[index]
     if block.is_table or not title_like(block.text):
         return False
-    compact = squash(block.text)
+    title, own_number = split_title_docno(block.text)
+    compact = squash(title)
     if current_inner and (current_inner in _bare(compact) or _bare(compact) in current_inner):
         return False  # the plan a 关于印发 notice carries, not a new notice
+    if own_number:
+        return True  # "关于…的通知（X政发〔2021〕3号）": a notice header with its 文号
     ahead = [b for b in blocks[index + 1 : index + 4] if not b.is_table]
     for other in ahead:
         if docno_line(other.text) or _addressee(other.text):
@@ -270,7 +284,7 @@ def _header_start(blocks: list[Block], anchor: int, floor: int) -> int:
 
 def _notice(blocks: list[Block], begin: int, anchor: int, end: int, year: int | None) -> NoticeSpan:
     notice = NoticeSpan()
-    title = blocks[anchor].text.strip()
+    title, notice.number = split_title_docno(blocks[anchor].text.strip())
     compact = squash(title)
     notice.title = title
     body_start = anchor + 1

@@ -272,3 +272,25 @@ def test_provincial_plan_in_another_house_style() -> None:
         ("4.", ["省政务服务数据管理局"], [], "2023-09-30"),
         ("5.", [], ["省委网信办", "省公安厅"], "ongoing"),
     ]
+
+
+def test_docno_written_after_the_title() -> None:
+    text = (
+        "河西区人民政府办公室关于印发河西区2022年为民办实事项目实施方案的通知（西政办发〔2022〕5号）\n\n"
+        "各街道办事处，区政府各部门：\n"
+        "现将《河西区2022年为民办实事项目实施方案》印发给你们，请认真组织实施。\n\n"
+        "河西区人民政府办公室\n2022年2月10日\n\n河西区2022年为民办实事项目实施方案\n\n"
+        "一、改造老旧小区20个。（责任单位：区住建局；完成时限：2022年11月底前）\n"
+        "二、新增公办幼儿园学位1000个。（区教体局牵头，区财政局配合）\n"
+    )
+    notice = extract_bytes(text.encode(), "x.txt").to_dict()["notices"][0]
+    assert (notice["title"], notice["number"], notice["issued"]) == (
+        "河西区2022年为民办实事项目实施方案",
+        "西政办发〔2022〕5号",
+        "2022-02-10",
+    )
+    rows = [(t["number"], t["lead_units"], t["responsible_units"], t["deadline"]) for t in notice["tasks"]]
+    assert rows == [
+        ("一、", [], ["区住建局"], "2022-11-30"),
+        ("二、", ["区教体局"], ["区财政局"], None),
+    ]
