@@ -51,6 +51,7 @@ _EXPR = re.compile(
     re.X,
 )
 _MONTH_DAY = re.compile(r"^(?P<m>\d{1,2})[./](?P<d>\d{1,2})\s*(?:前|以前|之前)?$")  # "6.30前" in a 时限 cell
+_MODIFIER = re.compile(r"[\u4e00-\u9fff]{1,4}的")
 _MAY_HOLD_DATE = re.compile(r"[年月季]|(?:19|20)\d\d[./-]")
 _SUFFIX = re.compile(rf"{_S}(?:前|以前|之前)")
 _START_AFTER = re.compile(rf"{_S}(?:起|开始|以来|之后|以后|后(?!完成)|为止)")
@@ -395,6 +396,8 @@ def _text_candidate(item: _Found, text: str) -> bool:
         return False
     if _START_AFTER.match(text, item.end) or re.match(rf"{_S}[—–\-~～至到]", text[item.end :]):
         return False
+    if _MODIFIER.match(text, item.end):
+        return False  # "对2020年底前建成的项目…": the date describes something, it is not a deadline
     if item.kind == "bare":
         after = text[item.end : item.end + 3].lstrip()
         if not after or after[0] in _BARE_DENY_NEXT:

@@ -202,6 +202,7 @@ def test_completion_date_found_in_task_text(text: str, raw: str, expected: str) 
         "落实《数字山东 2021 行动方案》。",
         "齐鲁股权每年对服务我市情况进行总结。",  # recurring in prose without a date: no deadline
         "持续推进政务服务标准化。",  # "持续推进" only counts in a deadline position
+        "对2020年底前建成的项目开展验收。",  # the date describes the projects
     ],
 )
 def test_not_a_completion_date(text: str) -> None:
