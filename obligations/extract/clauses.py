@@ -89,6 +89,11 @@ class Clause:
         self.deadline_raw = self.deadline_raw or other.deadline_raw
 
 
+def starts_with_key(text: str) -> bool:
+    """A paragraph that opens with a clause key ("责任单位：…", "完成时限 2018年…")."""
+    return bool(_KEY_AT_START.match(text))
+
+
 def _deadline_segment(segment: str) -> str | None:
     """The segment itself reads as a time limit ("2018年9月底前完成", "长期坚持")."""
     text = _DEADLINE_TAIL.sub("", segment.strip())

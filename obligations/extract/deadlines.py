@@ -235,14 +235,10 @@ def _finish(found: _Found, year: int | None, month: int, day: int | None, ctx: D
         found.issue = f"{found.raw.strip()}：日期无效（{day}日），请核对"
         return found
     if found.explicit_year is None and ctx.issued is not None and result < ctx.issued - timedelta(days=90):
-        result = _shift_year(result, 1)
+        result += relativedelta(years=1)
         found.flags.append(f"“{found.raw.strip()}”未写年份，早于印发日期，按次年 {result.year} 年计算")
     found.date = result
     return found
-
-
-def _shift_year(day: date, years: int) -> date:
-    return day + relativedelta(years=years)
 
 
 def _expressions(text: str, ctx: DeadlineContext) -> list[_Found]:

@@ -92,7 +92,7 @@ def date_line(text: str) -> tuple[date, str] | None:
 
 
 def split_title_docno(text: str) -> tuple[str, str | None]:
-    """"关于…的通知（淄政办发〔2020〕7号）" -> (title, 文号); a title without one is returned as is."""
+    """ "关于…的通知（淄政办发〔2020〕7号）" -> (title, 文号); a title without one is returned as is."""
     match = _TRAILING_DOCNO.search(text)
     if not match:
         return text, None

@@ -12,16 +12,18 @@ through unlabelled paragraphs until the next label.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from .blocks import Block
-from .clauses import Clause, find_clauses
+from .clauses import Clause, find_clauses, starts_with_key
 from .labels import Label, find_label
 from .notices import date_line, docno_line
 from .text import bracket_balance, ends_sentence, squash
 
 _SENTENCE_END = set("。！？!?；;")
+_SIBLING_SCAN = 300  # labelled paragraphs looked at on each side when judging a bare title
 _MEANINGFUL = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 
 
@@ -57,24 +59,6 @@ class Item:
 class TableItem:
     section: list[str]
     block: Block
-
-
-def _starts_clause_line(text: str) -> bool:
-    compact = squash(text)
-    return compact.startswith(
-        (
-            "牵头单位",
-            "责任单位",
-            "牵头部门",
-            "责任部门",
-            "配合单位",
-            "完成时限",
-            "完成时间",
-            "责任人",
-            "协调单位",
-            "参与单位",
-        )
-    )
 
 
 def single_sentence(text: str) -> bool:
@@ -171,7 +155,7 @@ def _continues(previous: Para, text: str, label: Label | None) -> bool:
         return False
     if bracket_balance(previous.text) > 0:
         return True  # a bracket (usually a clause) left open at the page end
-    if ends_sentence(previous.text) or _starts_clause_line(text):
+    if ends_sentence(previous.text) or starts_with_key(text):
         return False
     if previous.heading:
         return False
@@ -249,15 +233,16 @@ def _is_heading(items: list[Para | Block], labelled: list[int], position: int, a
     if para.clauses:
         return False
     style = para.style
-    later = [index for index in labelled if index > position]
-    if later:
-        following = items[later[0]]
-        assert isinstance(following, Para)
-        if following.style != style and following.style not in ancestors:
+    where = bisect_right(labelled, position)
+    next_label = labelled[where] if where < len(labelled) else len(items)
+    if next_label < len(items):
+        after = items[next_label]
+        assert isinstance(after, Para)
+        if after.style != style and after.style not in ancestors:
             return True  # deeper labels follow
     if para.heading:
         return True
-    following = _following_text(items, position, later[0] if later else len(items))
+    following = _following_text(items, position, next_label)
     if following and following[0].content.rstrip().endswith(("：", ":")):
         return True  # "（十六）…。" then "具体措施：" then the tasks
     # Unlabelled paragraphs below that carry text and a clause each: tasks under this heading.
@@ -288,10 +273,11 @@ def _siblings(
     para = items[position]
     assert isinstance(para, Para)
     found: list[int] = []
-    where = labelled.index(position)
+    where = bisect_right(labelled, position) - 1
     for step in (-1, 1):
         cursor = where + step
-        while 0 <= cursor < len(labelled) and len(found) < 6:
+        limit = cursor + step * _SIBLING_SCAN
+        while 0 <= cursor < len(labelled) and cursor != limit and len(found) < 6:
             other = items[labelled[cursor]]
             assert isinstance(other, Para)
             if other.style in ancestors:

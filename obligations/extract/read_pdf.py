@@ -11,6 +11,7 @@ import statistics
 import pdfplumber
 
 from .blocks import Block, Document
+from .clauses import starts_with_key
 from .labels import find_label
 from .normalise import clean
 from .notices import date_line, docno_line
@@ -130,7 +131,7 @@ def _starts_paragraph(
     if line["top"] - previous["bottom"] > 1.2 * height:
         return True  # a blank line between
     text = clean(line["text"])
-    if find_label(text) or _CLAUSE_LINE.match(text):
+    if find_label(text) or starts_with_key(text):
         return True  # "三、…", "（一）…", "责任单位：…" start their own paragraph
     if _centred(previous, left, right, char) and _centred(line, left, right, char):
         wide = previous["x1"] - previous["x0"] > 0.6 * (right - left)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from .clauses import Clause
 from .deadlines import Deadline, DeadlineContext, find_text_deadline, parse_deadline
-from .outline import Item, Para
+from .outline import Item
 from .records import ExtractedTask
 from .text import squash, strip_markup
 from .units import is_generic_group
@@ -157,7 +157,3 @@ def apply_deadline(task: ExtractedTask, deadline: Deadline) -> None:
     task.deadline_issue = deadline.issue
     task.recurrence = deadline.recurrence
     task.review_flags.extend(deadline.flags)
-
-
-def paragraph_text(paras: list[Para]) -> str:
-    return squash("".join(para.text for para in paras))

@@ -68,10 +68,6 @@ def bracket_positions(text: str) -> list[tuple[int, bool]]:
     return [(match.start(), match.group() in OPEN_BRACKETS) for match in _BRACKET.finditer(text)]
 
 
-def full_width_brackets(text: str) -> str:
-    return text.replace("(", "（").replace(")", "）")
-
-
 def ends_sentence(text: str) -> bool:
     """True when a paragraph ends where a sentence or a bracketed clause ends."""
     text = text.rstrip()
