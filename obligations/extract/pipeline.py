@@ -83,6 +83,8 @@ def _extract(data: bytes, filename: str, year: int | None, calendar: WorkdayCale
     for span in spans:
         notice = _notice_tasks(span, calendar, trust_headings=document.kind == "docx")
         result.notices.append(notice)
+    if result.task_count == 0:
+        result.warnings.append("未识别到带责任单位或完成时限的任务。")
     return result
 
 

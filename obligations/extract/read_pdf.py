@@ -40,6 +40,10 @@ def pdf_document(data: bytes) -> Document:
     if characters < 10:
         raise ExtractionError(NO_TEXT)
     running = _running_lines([lines for _, lines, _, _ in pages])
+    blank = [str(number) for number, (_, _, _, count) in enumerate(pages, start=1) if count == 0]
+    warnings = []
+    if blank:
+        warnings.append(f"PDF 第 {'、'.join(blank)} 页没有文本层（可能是扫描页），这些页的内容未被提取。")
     blocks: list[Block] = []
     for number, (tables, lines, width, _) in enumerate(pages, start=1):
         if running and lines:
@@ -50,7 +54,7 @@ def pdf_document(data: bytes) -> Document:
             items.append((top, Block(text=text, line=number)))
         items.sort(key=lambda item: item[0])
         blocks.extend(block for _, block in items)
-    return Document(blocks=blocks, kind="pdf")
+    return Document(blocks=blocks, kind="pdf", warnings=warnings)
 
 
 def _shape(text: str) -> str:

@@ -294,3 +294,9 @@ def test_docno_written_after_the_title() -> None:
         ("一、", [], ["区住建局"], "2022-11-30"),
         ("二、", ["区教体局"], ["区财政局"], None),
     ]
+
+
+def test_a_plan_without_tasks_says_so() -> None:
+    result = extract_bytes("关于召开会议的通知\n\n定于下周召开全体会议。\n".encode(), "x.txt")
+    assert result.task_count == 0
+    assert result.warnings == ["未识别到带责任单位或完成时限的任务。"]
