@@ -35,7 +35,7 @@ _TITLE_END = re.compile(
 )
 _ADDRESSEE = re.compile(r"(?:各|政府|部门|单位|委员会|管委会|办事处|街道)[^。]*[:：]$")
 _ATTACHED = re.compile(r"(?:印发|转发|颁布)(?P<inner>.+?)的(?:通知|函)$")
-_TOC_HEAD = re.compile(r"^目\s*录$")
+_TOC_HEAD = re.compile(r"^(?:本期)?目\s*(?:录|次)$")
 _TOC_ENTRY = re.compile(
     r"(?:[.·…─—_]{3,}|[.·…]{2,}\s*[(（]?\s*\d{1,3}\s*[)）]?$|[(（]\s*\d{1,3}\s*[)）]$|"
     r"(?:号|通知|意见|方案|办法|规定|要点|通报|通告|决定|措施)\s*[)）]?\s*[.·…]*\s*\d{1,3}$|^【.*】$|"
@@ -319,6 +319,8 @@ def _notice(blocks: list[Block], begin: int, anchor: int, end: int, year: int | 
                 )
             break
     attached = _ATTACHED.search(compact)
+    if attached and re.search(r"》\s*[和、及与]\s*《", attached.group("inner")):
+        attached = None  # "关于印发《A》和《B》的通知" carries two plans: keep the notice's own title
     if attached:
         wanted = _bare(attached.group("inner"))
         notice.title = compact_cjk(attached.group("inner").strip("《》"))
