@@ -15,6 +15,7 @@ class Block:
     heading: int = 0  # markdown '#' count or Word heading level; 0 = body text
     line: int = 0  # 1-based line (text), paragraph (docx) or page (pdf) for messages
     sheet: str | None = None  # spreadsheet sheet name
+    bold: list[str] = field(default_factory=list)  # bold runs (Word), for "黑体字为牵头单位"
 
     @property
     def is_table(self) -> bool:

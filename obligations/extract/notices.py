@@ -47,6 +47,7 @@ _ADMIN = re.compile(r"[\u4e00-\u9fff]{1,6}?(?:自治区|自治州|自治县|特�
 _REGISTRATION = re.compile(r"^[A-Z]{2,}[-－]?\d{4}[-－]?\d{3,}$")
 _TRAILING_DOCNO = re.compile(r"[（(]\s*([^（）()]*?\d{4}[^（）()]*?号)\s*[)）]\s*$")
 _TITLE_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+_BOLD_RULE = re.compile(r"(?:黑体|加粗|粗体)(?:字|字体)?(?:标注|显示|标示)?的?(?:单位|部门)?(?:为|是)牵头")
 _LEAD_RULE = re.compile(
     r"(?:列|排|位)(?:在|于|居)?(?:第一|首)位(?:的|者)?(?:单位|部门)?(?:为|是)(?:牵头|主责)|"
     r"第一(?:个)?(?:责任)?(?:单位|部门)为牵头|排(?:名|序)第一的?(?:单位|部门)?为牵头|首位(?:单位|部门)?为牵头"
@@ -64,6 +65,7 @@ class NoticeSpan:
     year: int | None = None
     body: list[Block] = field(default_factory=list)
     lead_first: bool = False  # the notice says the first unit listed leads
+    lead_bold: bool = False  # the notice says units in bold lead (黑体字部门为牵头部门)
 
 
 def normalise_docno(match: re.Match[str]) -> str:
@@ -337,6 +339,7 @@ def _notice(blocks: list[Block], begin: int, anchor: int, end: int, year: int | 
     notice.body = blocks[body_start:end]
     notice.year = _year_of(notice, year)
     notice.lead_first = any(_LEAD_RULE.search(squash(_text_of(block))) for block in blocks[begin:end])
+    notice.lead_bold = any(_BOLD_RULE.search(squash(_text_of(block))) for block in blocks[begin:end])
     return notice
 
 
@@ -359,6 +362,7 @@ def _single_notice(blocks: list[Block], year: int | None) -> NoticeSpan:
     notice.body = blocks[body_start:]
     notice.year = _year_of(notice, year)
     notice.lead_first = any(_LEAD_RULE.search(squash(_text_of(block))) for block in blocks)
+    notice.lead_bold = any(_BOLD_RULE.search(squash(_text_of(block))) for block in blocks)
     return notice
 
 

@@ -34,6 +34,7 @@ class Para:
     heading: int = 0
     clauses: list[Clause] = field(default_factory=list)
     line: int = 0
+    bold: list[str] = field(default_factory=list)
 
     @property
     def content(self) -> str:
@@ -88,13 +89,14 @@ def repair(blocks: list[Block], trust_headings: bool = False) -> list[Para | Blo
         previous = out[-1] if out and isinstance(out[-1], Para) else None
         if previous is not None and _continues(previous, text, label):
             previous.text += text
+            previous.bold += block.bold
             continue
         if previous is not None and label is not None and _spurious_label(previous, text, label):
             previous.text += text[label.end :]
+            previous.bold += block.bold
             continue
-        out.append(
-            Para(text=text, label=label, heading=block.heading if trust_headings else 0, line=block.line)
-        )
+        heading = block.heading if trust_headings else 0
+        out.append(Para(text=text, label=label, heading=heading, line=block.line, bold=list(block.bold)))
     result: list[Para | Block] = []
     for item in out:
         if isinstance(item, Para):
@@ -132,7 +134,8 @@ def _split_after_clauses(para: Para) -> list[Para]:
             continue
         head = Para(text=para.text[: clause.end], label=para.label, heading=para.heading, line=para.line)
         head.clauses = [c for c in para.clauses if c.end <= clause.end]
-        tail = Para(text=stripped, label=label, line=para.line)
+        head.bold = para.bold
+        tail = Para(text=stripped, label=label, line=para.line, bold=para.bold)
         return [head, *_split_after_clauses(tail)]
     return [para]
 

@@ -97,7 +97,9 @@ def _notice_tasks(span: NoticeSpan, calendar: WorkdayCalendar, trust_headings: b
         year=span.year,
     )
     rules = TaskRules(
-        DeadlineContext(year=span.year, issued=span.issued, calendar=calendar), lead_first=span.lead_first
+        DeadlineContext(year=span.year, issued=span.issued, calendar=calendar),
+        lead_first=span.lead_first,
+        lead_bold=span.lead_bold,
     )
     for item in walk(repair(span.body, trust_headings=trust_headings)):
         if isinstance(item, Item):

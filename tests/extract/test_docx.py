@@ -101,3 +101,34 @@ def test_truncated_docx_is_refused() -> None:
     data = build()
     with pytest.raises(ExtractionError, match="损坏或不完整"):
         extract_bytes(data[: len(data) // 2], "plan.docx")
+
+
+def test_units_in_bold_lead_when_the_plan_says_so() -> None:
+    document = docx.Document()
+    document.add_paragraph("北岸区2023年优化营商环境工作方案")
+    document.add_paragraph("说明：责任单位中黑体字部门为牵头部门。")
+    document.add_paragraph("一、重点任务")
+    paragraph = document.add_paragraph("（一）压减审批时限。（责任单位：")
+    paragraph.add_run("区行政").bold = True  # Word splits runs anywhere
+    paragraph.add_run("审批服务局").bold = True
+    paragraph.add_run("、区司法局、区大数据局）")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    (task,) = extract_bytes(buffer.getvalue(), "bold.docx").notices[0].tasks
+    assert (task.lead_units, task.responsible_units) == (["区行政审批服务局"], ["区司法局", "区大数据局"])
+
+
+def test_manual_line_breaks_separate_paragraphs() -> None:
+    document = docx.Document()
+    document.add_paragraph("南湖区2023年重点工作任务")
+    paragraph = document.add_paragraph("一、重点任务")
+    paragraph = document.add_paragraph("1.建立台账。（责任单位：区财政局）")
+    paragraph.add_run().add_break()
+    paragraph.add_run("2.完善制度。（责任单位：区司法局）")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    tasks = extract_bytes(buffer.getvalue(), "breaks.docx").notices[0].tasks
+    assert [(t.number, t.text, t.responsible_units) for t in tasks] == [
+        ("1.", "建立台账。", ["区财政局"]),
+        ("2.", "完善制度。", ["区司法局"]),
+    ]
