@@ -300,3 +300,21 @@ def test_a_plan_without_tasks_says_so() -> None:
     result = extract_bytes("关于召开会议的通知\n\n定于下周召开全体会议。\n".encode(), "x.txt")
     assert result.task_count == 0
     assert result.warnings == ["未识别到带责任单位或完成时限的任务。"]
+
+
+@pytest.mark.parametrize(
+    "rule", ["列第一位者为牵头单位", "排在第一位的为牵头单位", "责任单位排名第一的为牵头单位"]
+)
+def test_first_listed_unit_leads_when_the_plan_says_so(rule: str) -> None:
+    text = (
+        f"南城区2022年重点工作方案\n\n（注：{rule}。）\n\n一、重点任务\n\n"
+        "1.建立台账。（责任单位：区财政局、区审计局、区统计局）\n"
+    )
+    (task,) = tasks_of(extract_bytes(text.encode(), "x.txt"))
+    assert (task["lead_units"], task["responsible_units"]) == (["区财政局"], ["区审计局", "区统计局"])
+
+
+def test_without_such_a_rule_all_listed_units_are_responsible() -> None:
+    text = "南城区2022年重点工作方案\n\n一、重点任务\n\n1.建立台账。（责任单位：区财政局、区审计局）\n"
+    (task,) = tasks_of(extract_bytes(text.encode(), "x.txt"))
+    assert (task["lead_units"], task["responsible_units"]) == ([], ["区财政局", "区审计局"])
