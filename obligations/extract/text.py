@@ -19,7 +19,6 @@ CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _WIDE = rf"{CJK}\u3000-\u303f\uff00-\uffef\u2018-\u201f\u2026\u2014"
 # Whitespace next to a CJK character or CJK punctuation is PDF layout, not meaning.
 _CJK_SPACE = re.compile(rf"(?<=[{_WIDE}])[ \t\u3000\r\n]+|[ \t\u3000\r\n]+(?=[{_WIDE}])")
-_WS = re.compile(r"\s+")
 _BRACKET = re.compile("[" + re.escape(OPEN_BRACKETS + CLOSE_BRACKETS) + "]")
 _HTML_TAG = re.compile(r"</?(?:b|i|u|div|span|p|br|strong|em|font|sup|sub)\b[^>]*>", re.I)
 _BOLD = re.compile(r"\*\*|__")
@@ -43,7 +42,7 @@ def compact_cjk(text: str) -> str:
 
 def squash(text: str) -> str:
     """Remove all whitespace: the key used to compare names and titles."""
-    return _WS.sub("", text)
+    return "".join(text.split())
 
 
 def strip_markup(text: str) -> str:

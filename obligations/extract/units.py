@@ -8,6 +8,7 @@ aliases, and it is where tails such as "等部门" and role verbs are dropped.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .text import CLOSE_BRACKETS, OPEN_BRACKETS, fold, squash, strip_markup
 
@@ -41,13 +42,25 @@ _TRAILING_PUNCT = re.compile(r"[。．.，,、；;：:\s]+$")
 _JOINER = re.compile(r"(?<=.)(?:和|及|与|以及)(?=.)")
 
 
+@lru_cache(maxsize=32)
+def _structure(separators: frozenset[str]) -> re.Pattern[str]:
+    """The characters split_top_level has to look at: brackets, quotes and these separators."""
+    return re.compile(
+        "["
+        + re.escape(OPEN_BRACKETS + CLOSE_BRACKETS + _QUOTE_OPEN + _QUOTE_CLOSE)
+        + "".join(re.escape(char) for char in sorted(separators))
+        + "]"
+    )
+
+
 def split_top_level(text: str, separators: frozenset[str] = _SEPARATORS) -> list[str]:
     """Split on separators that are outside brackets and quotes."""
     parts: list[str] = []
     depth = 0
     quote = 0
     start = 0
-    for index, char in enumerate(text):
+    for match in _structure(separators).finditer(text):
+        index, char = match.start(), match.group()
         if char in OPEN_BRACKETS:
             depth += 1
         elif char in CLOSE_BRACKETS:
