@@ -1,4 +1,16 @@
-"""Work-plan extraction engine: file -> text/blocks -> notices -> outline -> tasks. No Django here."""
+"""Work-plan extraction engine: file -> text/blocks -> notices -> outline -> tasks. No Django here.
+
+Stages and the module that does each:
+
+* read: ``sniff`` (kind from magic bytes), ``safety`` (size limit, zip bombs), ``decode`` (text
+  encodings), ``read_text`` / ``read_docx`` / ``read_xlsx`` / ``read_pdf`` -> ``blocks``
+* normalise: ``normalise`` (widths, markup, PDF spaces), ``flat_tables`` (tables lost in text)
+* notices: ``notices`` (table of contents, headers, 文号, signature date, attached plan)
+* outline: ``labels`` (一、 （一） 1. …), ``outline`` (page-break repair, headings vs items)
+* tasks: ``clauses`` (assignment clauses), ``units`` (unit names), ``deadlines`` (the deadline
+  grammar), ``tables`` (task tables), ``tasks`` (items -> ``records.ExtractedTask``)
+* ``pipeline`` ties them together; ``text`` holds the character-level helpers.
+"""
 
 from __future__ import annotations
 

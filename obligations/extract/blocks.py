@@ -14,8 +14,8 @@ class Block:
     rows: list[list[object]] | None = None  # cells: str, or date/datetime from a spreadsheet
     heading: int = 0  # markdown '#' count or Word heading level; 0 = body text
     line: int = 0  # 1-based line (text), paragraph (docx) or page (pdf) for messages
-    bold: bool = False  # the whole paragraph is bold (Word), a hint for headings
     sheet: str | None = None  # spreadsheet sheet name
+    bold: list[str] = field(default_factory=list)  # bold runs (Word), for "黑体字为牵头单位"
 
     @property
     def is_table(self) -> bool:

@@ -37,19 +37,22 @@ _CN_DIGITS = str.maketrans("〇○零一二三四五六七八九", "00012345678"
 _EXPR = re.compile(
     rf"""
     (?P<numeric>(?P<ny>(?:19|20)[0-9]{{2}})[./-](?P<nm>[0-9]{{1,2}})(?:[./-](?P<nd>[0-9]{{1,2}}))?(?![0-9.]))
-  | (?:(?P<year>{_YEAR}){_S}年{_S})?
+  | (?:(?P<year>{_YEAR}){_S}年{_S}|(?P<rel>今年|本年度?|当年|明年|次年|下一年){_S})?
     (?:
         (?P<month>{_NUM}){_S}月{_S}(?:(?P<day>{_NUM}){_S}[日号]|(?P<xun>上旬|中旬|下旬)|(?P<mend>底|末|份|终))?
       | (?P<half>上半年|下半年)
       | (?P<quarter>(?:第{_S})?[一二三四1-4]){_S}季度?{_S}(?P<qend>末|底)?
       | (?P<whole>全年)
     )
-  | (?P<yy>{_YEAR}){_S}年{_S}(?:年{_S})?(?P<yend>底|末|内)
+  | (?:(?P<yy>{_YEAR}){_S}年|(?P<rel2>今年|本年|当年|明年|次年|下一年)){_S}(?:年{_S})?(?P<yend>底|末|内)
   | (?<![0-9一二三四五六七八九十两〇○零年])年{_S}(?P<yend2>底|末|内)
   | (?P<bare>{_YEAR}){_S}年
     """,
     re.X,
 )
+_MONTH_DAY = re.compile(r"^(?P<m>\d{1,2})[./](?P<d>\d{1,2})\s*(?:前|以前|之前)?$")  # "6.30前" in a 时限 cell
+_MODIFIER = re.compile(r"[\u4e00-\u9fff]{1,4}的")
+_MAY_HOLD_DATE = re.compile(r"[年月季]|(?:19|20)\d\d[./-]")
 _SUFFIX = re.compile(rf"{_S}(?:前|以前|之前)")
 _START_AFTER = re.compile(rf"{_S}(?:起|开始|以来|之后|以后|后(?!完成)|为止)")
 _RANGE_AFTER = re.compile(rf"{_S}(?:[—–\-~～至到]|起{_S}?(?:至|到|持续))")
@@ -73,12 +76,18 @@ _RECURRING = [
     (re.compile(rf"每{_S}(?:个{_S})?季(?:度)?"), "FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=-1"),
     (re.compile(rf"每{_S}(?:个{_S})?月"), "FREQ=MONTHLY;BYMONTHDAY=-1"),
     (re.compile(rf"每{_S}(?:周|星期){_S}(?P<w>[一二三四五六日天])?"), "FREQ=WEEKLY;BYDAY={w}"),
+    (re.compile(rf"(?:按|逐){_S}季(?:度)?"), "FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=-1"),
+    (re.compile(rf"(?:按|逐){_S}半{_S}年"), "FREQ=YEARLY;BYMONTH=6,12;BYMONTHDAY=-1"),
+    (re.compile(rf"(?:按|逐){_S}月"), "FREQ=MONTHLY;BYMONTHDAY=-1"),
+    (re.compile(rf"(?:按|逐){_S}(?:周|星期)"), "FREQ=WEEKLY"),
 ]
 _WEEKDAYS = {"一": "MO", "二": "TU", "三": "WE", "四": "TH", "五": "FR", "六": "SA", "日": "SU", "天": "SU"}
 _TEXT_RECURRING = re.compile(
     rf"每{_S}(?:月|季度?|半年|年){_S}(?:{_NUM}{_S}月{_S})?(?:{_NUM}{_S}[日号]|底|末)"
 )
-_ONGOING = re.compile(r"^(?:长期|持续|常态|常年|经常|长效|定期|逐年|每年|年年|动态|不定期|日常|全年|随时)")
+_ONGOING = re.compile(
+    r"^(?:长期|持续|常态|常年|经常|长效|定期|逐年|逐步|每年|年年|动态|不定期|日常|全年|随时|按年度?|即日起)"
+)
 _WORKDAYS = re.compile(rf"(?P<n>[0-9]{{1,3}}|[一二三四五六七八九十两百]{{1,4}}){_S}个?{_S}工作日")
 _DAYS = re.compile(
     rf"(?P<n>[0-9]{{1,3}}|[一二三四五六七八九十两百]{{1,4}}){_S}(?:个{_S})?(?:自然日|日|天)(?:{_S}内|{_S}以内)"
@@ -162,6 +171,9 @@ def _resolve(match: re.Match[str], text: str, year: int | None, ctx: DeadlineCon
     explicit = groups.get("ny") or groups.get("year") or groups.get("yy") or groups.get("bare")
     if explicit:
         found.explicit_year = to_int(explicit)
+    relative = groups.get("rel") or groups.get("rel2")
+    if relative and ctx.year:
+        found.explicit_year = ctx.year + (1 if relative in ("明年", "次年", "下一年") else 0)
     y = found.explicit_year or year
     try:
         if groups["numeric"]:
@@ -223,19 +235,17 @@ def _finish(found: _Found, year: int | None, month: int, day: int | None, ctx: D
         found.issue = f"{found.raw.strip()}：日期无效（{day}日），请核对"
         return found
     if found.explicit_year is None and ctx.issued is not None and result < ctx.issued - timedelta(days=90):
-        result = _shift_year(result, 1)
+        result += relativedelta(years=1)
         found.flags.append(f"“{found.raw.strip()}”未写年份，早于印发日期，按次年 {result.year} 年计算")
     found.date = result
     return found
 
 
-def _shift_year(day: date, years: int) -> date:
-    return day + relativedelta(years=years)
-
-
 def _expressions(text: str, ctx: DeadlineContext) -> list[_Found]:
     """All date expressions in order, a year written earlier carrying over to later ones."""
     found: list[_Found] = []
+    if not _MAY_HOLD_DATE.search(text):
+        return found
     year = ctx.year
     for match in _EXPR.finditer(text):
         item = _resolve(match, text, year, ctx)
@@ -348,6 +358,11 @@ def parse_deadline(phrase: str, ctx: DeadlineContext | None = None) -> Deadline 
     if recurring is not None:
         recurring.raw = text
         return recurring
+    short = _MONTH_DAY.match(text)
+    if short and ctx.year:
+        month, day = int(short.group("m")), int(short.group("d"))
+        item = _finish(_Found(0, len(text), text, None, None, kind="day"), ctx.year, month, day, ctx)
+        return _to_deadline(item)
     found = _expressions(text, ctx)
     ends = [
         item for item in found if not _START_AFTER.match(text, item.end) or _RANGE_AFTER.match(text, item.end)
@@ -377,6 +392,8 @@ def _text_candidate(item: _Found, text: str) -> bool:
         return False
     if _START_AFTER.match(text, item.end) or re.match(rf"{_S}[—–\-~～至到]", text[item.end :]):
         return False
+    if _MODIFIER.match(text, item.end):
+        return False  # "对2020年底前建成的项目…": the date describes something, it is not a deadline
     if item.kind == "bare":
         after = text[item.end : item.end + 3].lstrip()
         if not after or after[0] in _BARE_DENY_NEXT:

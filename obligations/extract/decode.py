@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import re
 
 from charset_normalizer import from_bytes
 
@@ -15,7 +16,7 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
-_ALLOWED_CONTROLS = set("\t\n\r\f\v")
+_BAD = re.compile("[\x00-\x08\x0e-\x1f\x7f\ufffd]")
 
 
 def decode_text(data: bytes) -> str:
@@ -53,7 +54,7 @@ def _checked(text: str) -> str:
     sample = text[:20000]
     if not sample.strip():
         raise ExtractionError("文件为空，没有可提取的内容。")
-    bad = sum(1 for char in sample if (ord(char) < 32 and char not in _ALLOWED_CONTROLS) or char == "\ufffd")
+    bad = len(_BAD.findall(sample))
     if bad > max(4, len(sample) // 50):
         raise ExtractionError("文件内容不是可识别的文本（可能是二进制文件或已损坏）。")
     return text

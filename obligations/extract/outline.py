@@ -12,16 +12,19 @@ through unlabelled paragraphs until the next label.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from .blocks import Block
-from .clauses import Clause, find_clauses
+from .clauses import Clause, find_clauses, starts_with_key
 from .labels import Label, find_label
-from .notices import clean, date_line, docno_line
+from .notices import date_line, docno_line
 from .text import bracket_balance, ends_sentence, squash
 
 _SENTENCE_END = set("。！？!?；;")
+_SIBLING_SCAN = 300  # labelled paragraphs looked at on each side when judging a bare title
+_MEANINGFUL = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 
 
 @dataclass
@@ -31,6 +34,7 @@ class Para:
     heading: int = 0
     clauses: list[Clause] = field(default_factory=list)
     line: int = 0
+    bold: list[str] = field(default_factory=list)
 
     @property
     def content(self) -> str:
@@ -58,24 +62,6 @@ class TableItem:
     block: Block
 
 
-def _starts_clause_line(text: str) -> bool:
-    compact = squash(text)
-    return compact.startswith(
-        (
-            "牵头单位",
-            "责任单位",
-            "牵头部门",
-            "责任部门",
-            "配合单位",
-            "完成时限",
-            "完成时间",
-            "责任人",
-            "协调单位",
-            "参与单位",
-        )
-    )
-
-
 def single_sentence(text: str) -> bool:
     """A title: one sentence at most (a final 。 allowed), not long."""
     body = text.rstrip("。；;：:！!？? ")
@@ -91,22 +77,26 @@ def repair(blocks: list[Block], trust_headings: bool = False) -> list[Para | Blo
     out: list[Para | Block] = []
     for block in blocks:
         if block.is_table:
-            out.append(block)
+            if out and isinstance(out[-1], Block) and _same_table(out[-1], block):
+                _continue_table(out[-1], block)
+            else:
+                out.append(block)
             continue
-        text = clean(block.text)
+        text = block.text
         if not text:
             continue
         label = find_label(text)
         previous = out[-1] if out and isinstance(out[-1], Para) else None
         if previous is not None and _continues(previous, text, label):
             previous.text += text
+            previous.bold += block.bold
             continue
         if previous is not None and label is not None and _spurious_label(previous, text, label):
             previous.text += text[label.end :]
+            previous.bold += block.bold
             continue
-        out.append(
-            Para(text=text, label=label, heading=block.heading if trust_headings else 0, line=block.line)
-        )
+        heading = block.heading if trust_headings else 0
+        out.append(Para(text=text, label=label, heading=heading, line=block.line, bold=list(block.bold)))
     result: list[Para | Block] = []
     for item in out:
         if isinstance(item, Para):
@@ -114,6 +104,23 @@ def repair(blocks: list[Block], trust_headings: bool = False) -> list[Para | Blo
         else:
             result.append(item)
     return result
+
+
+def _same_table(previous: Block, block: Block) -> bool:
+    """Two tables with nothing between them and the same columns: one table cut by a page break."""
+    width = {len(row) for row in previous.rows or []}
+    return bool(block.rows) and width == {len(row) for row in block.rows or []}
+
+
+def _continue_table(previous: Block, block: Block) -> None:
+    rows = list(block.rows or [])
+    last = (previous.rows or [])[-1]
+    first = rows[0]
+    if last and not str(first[0] or "").strip() and not str(first[-1] or "").strip():
+        # The row was cut at the page end: its rest sits alone at the top of the next page.
+        previous.rows[-1] = [f"{a or ''}{b or ''}" for a, b in zip(last, first, strict=False)]  # type: ignore[index]
+        rows = rows[1:]
+    previous.rows.extend(rows)  # type: ignore[union-attr]
 
 
 def _split_after_clauses(para: Para) -> list[Para]:
@@ -127,7 +134,8 @@ def _split_after_clauses(para: Para) -> list[Para]:
             continue
         head = Para(text=para.text[: clause.end], label=para.label, heading=para.heading, line=para.line)
         head.clauses = [c for c in para.clauses if c.end <= clause.end]
-        tail = Para(text=stripped, label=label, line=para.line)
+        head.bold = para.bold
+        tail = Para(text=stripped, label=label, line=para.line, bold=para.bold)
         return [head, *_split_after_clauses(tail)]
     return [para]
 
@@ -135,13 +143,13 @@ def _split_after_clauses(para: Para) -> list[Para]:
 def _spurious_label(previous: Para, text: str, label: Label) -> bool:
     """A label that a page break put in the middle of a word ("…不动产登记主" / "5、库，增加…"):
     the paragraph before is body text cut mid-sentence, and what follows the label is not a title."""
-    if previous.clauses or find_clauses(previous.text) or ends_sentence(previous.text):
+    content = text[label.end :]
+    first = re.split(r"[，,、；;。]", content, maxsplit=1)[0]
+    if len(squash(first)) > 2 or len(content) <= len(first) or ends_sentence(previous.text):
         return False
     if single_sentence(previous.content) or len(squash(previous.content)) < 40:
         return False
-    content = text[label.end :]
-    first = re.split(r"[，,、；;。]", content, maxsplit=1)[0]
-    return len(squash(first)) <= 2 and len(content) > len(first)
+    return not find_clauses(previous.text)
 
 
 def _continues(previous: Para, text: str, label: Label | None) -> bool:
@@ -150,15 +158,24 @@ def _continues(previous: Para, text: str, label: Label | None) -> bool:
         return False
     if bracket_balance(previous.text) > 0:
         return True  # a bracket (usually a clause) left open at the page end
-    if ends_sentence(previous.text) or _starts_clause_line(text):
+    if ends_sentence(previous.text) or starts_with_key(text):
         return False
     if previous.heading:
         return False
-    # "一、总体要求" is not cut: whether it is a heading is decided later from its siblings.
-    return not (
-        previous.label is not None
-        and single_sentence(previous.content)
-        and not previous.content.endswith(("，", ",", "、"))
+    if previous.label is None or not single_sentence(previous.content):
+        return True
+    if previous.content.endswith(("，", ",", "、")):
+        return True
+    # A long heading cut by a page break: the rest is one short sentence, and together they
+    # are still one sentence ("(二十)严格落实…持续总" / "结推广…审批事项。").
+    # Otherwise "一、总体要求" is not cut: whether it is a heading is decided from its siblings.
+    rest = text.rstrip()
+    return (
+        any(mark in previous.content for mark in "，,、")
+        and rest.endswith("。")
+        and len(squash(rest)) <= 60
+        and not find_clauses(text)
+        and single_sentence(previous.content + rest)
     )
 
 
@@ -172,6 +189,8 @@ def _heading_entry(para: Para) -> str:
         if mark in content:
             content = content[: content.index(mark)]
     content = content.rstrip("：: ")
+    if para.label and para.label.style == "ar_space":
+        return f"{para.label.raw} {content}"  # "1 夯实数字基础设施"
     return (para.label.raw if para.label else "") + content
 
 
@@ -217,19 +236,21 @@ def _is_heading(items: list[Para | Block], labelled: list[int], position: int, a
     if para.clauses:
         return False
     style = para.style
-    later = [index for index in labelled if index > position]
-    if later:
-        following = items[later[0]]
-        assert isinstance(following, Para)
-        if following.style != style and following.style not in ancestors:
+    where = bisect_right(labelled, position)
+    next_label = labelled[where] if where < len(labelled) else len(items)
+    if next_label < len(items):
+        after = items[next_label]
+        assert isinstance(after, Para)
+        if after.style != style and after.style not in ancestors:
             return True  # deeper labels follow
     if para.heading:
         return True
-    following = _following_text(items, position, later[0] if later else len(items))
+    following = _following_text(items, position, next_label)
     if following and following[0].content.rstrip().endswith(("：", ":")):
         return True  # "（十六）…。" then "具体措施：" then the tasks
+    # Unlabelled paragraphs below that carry text and a clause each: tasks under this heading.
     tasks_below = sum(
-        1 for other in following for clause in other.clauses if clause.start > 0 or other is not following[0]
+        1 for other in following for clause in other.clauses if _MEANINGFUL.search(other.text[: clause.start])
     )
     if tasks_below >= 2:
         return True
@@ -255,10 +276,11 @@ def _siblings(
     para = items[position]
     assert isinstance(para, Para)
     found: list[int] = []
-    where = labelled.index(position)
+    where = bisect_right(labelled, position) - 1
     for step in (-1, 1):
         cursor = where + step
-        while 0 <= cursor < len(labelled) and len(found) < 6:
+        limit = cursor + step * _SIBLING_SCAN
+        while 0 <= cursor < len(labelled) and cursor != limit and len(found) < 6:
             other = items[labelled[cursor]]
             assert isinstance(other, Para)
             if other.style in ancestors:

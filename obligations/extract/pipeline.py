@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
 from ..workdays import DEFAULT_CALENDAR, WorkdayCalendar
 from .blocks import Document
 from .deadlines import DeadlineContext
+from .normalise import normalise_blocks
 from .notices import NoticeSpan, find_jurisdiction, split_notices
 from .outline import Item, TableItem, repair, walk
 from .records import ExtractionError, ExtractionResult, Notice
@@ -15,6 +17,8 @@ from .safety import check_size
 from .sniff import detect_kind
 from .tables import table_tasks
 from .tasks import TaskRules, build_tasks
+
+logger = logging.getLogger(__name__)
 
 
 def extract_file(
@@ -57,6 +61,7 @@ def extract_bytes(
     except (MemoryError, RecursionError) as exc:
         raise ExtractionError("文件过于复杂，无法处理。") from exc
     except Exception as exc:  # a reader library choking on a malformed file
+        logger.exception("extraction of %s failed", filename)
         raise ExtractionError(f"文件无法解析（{type(exc).__name__}），可能已损坏或格式不受支持。") from exc
 
 
@@ -72,11 +77,14 @@ def _extract(data: bytes, filename: str, year: int | None, calendar: WorkdayCale
         result.notices = ledger_notices(document, year=year, calendar=calendar)
         result.jurisdiction = xlsx_jurisdiction(result.notices)
         return result
+    document.blocks = normalise_blocks(document.blocks)
     spans = split_notices(document.blocks, year=year)
     result.jurisdiction = find_jurisdiction(document.blocks, spans)
     for span in spans:
         notice = _notice_tasks(span, calendar, trust_headings=document.kind == "docx")
         result.notices.append(notice)
+    if result.task_count == 0:
+        result.warnings.append("未识别到带责任单位或完成时限的任务。")
     return result
 
 
@@ -89,7 +97,9 @@ def _notice_tasks(span: NoticeSpan, calendar: WorkdayCalendar, trust_headings: b
         year=span.year,
     )
     rules = TaskRules(
-        DeadlineContext(year=span.year, issued=span.issued, calendar=calendar), lead_first=span.lead_first
+        DeadlineContext(year=span.year, issued=span.issued, calendar=calendar),
+        lead_first=span.lead_first,
+        lead_bold=span.lead_bold,
     )
     for item in walk(repair(span.body, trust_headings=trust_headings)):
         if isinstance(item, Item):

@@ -166,10 +166,37 @@ def docx_document(data: bytes) -> Document:
         label = numbering.label(paragraph)
         if not text:
             continue
-        blocks.append(
-            Block(text=f"{label}{text}" if label else text, heading=_heading_level(paragraph), line=position)
-        )
+        heading = _heading_level(paragraph)
+        bold = _bold_runs(paragraph)
+        # Lines kept apart by manual line breaks (Shift+Enter) are paragraphs of their own.
+        lines = [line.strip() for line in text.split("\n") if line.strip()]
+        for index, line in enumerate(lines):
+            first = index == 0
+            blocks.append(
+                Block(
+                    text=f"{label}{line}" if label and first else line,
+                    heading=heading if first else 0,
+                    line=position,
+                    bold=bold,
+                )
+            )
     return Document(blocks=blocks, kind="docx")
+
+
+def _bold_runs(paragraph: Paragraph) -> list[str]:
+    """Text set in bold, neighbouring bold runs joined (Word splits runs anywhere)."""
+    found: list[str] = []
+    current = ""
+    for run in paragraph.runs:
+        if run.bold:
+            current += run.text
+        elif run.text.strip():
+            if current.strip():
+                found.append(current.strip())
+            current = ""
+    if current.strip():
+        found.append(current.strip())
+    return found
 
 
 def _inside_table(element: object, body: object) -> bool:

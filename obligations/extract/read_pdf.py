@@ -11,12 +11,18 @@ import statistics
 import pdfplumber
 
 from .blocks import Block, Document
+from .clauses import starts_with_key
+from .labels import find_label
+from .normalise import clean
 from .notices import date_line, docno_line
 from .records import ExtractionError
 
 NO_TEXT = "该 PDF 没有文本层（可能是扫描件），请先进行文字识别（OCR）或上传 Word/文本版本"
 _PAGE_NUMBER = re.compile(r"^[-—－–\s]*\d{1,4}[-—－–\s]*$|^第\s*\d+\s*页(?:\s*共\s*\d+\s*页)?$")
 MAX_PAGES = 2000
+_CLAUSE_LINE = re.compile(
+    r"^(?:牵头单位|责任单位|牵头部门|责任部门|配合单位|完成时限|完成时间|责任人)\s*[:：]"
+)
 
 
 def pdf_document(data: bytes) -> Document:
@@ -26,19 +32,48 @@ def pdf_document(data: bytes) -> Document:
         if "password" in str(exc).lower() or "encrypt" in type(exc).__name__.lower():
             raise ExtractionError("该 PDF 已加密，请先解除密码保护后再上传。") from exc
         raise ExtractionError("PDF 文件已损坏或不完整，无法读取。") from exc
-    blocks: list[Block] = []
-    characters = 0
+    pages = []
     with pdf:
-        for number, page in enumerate(pdf.pages[:MAX_PAGES], start=1):
-            page_blocks, count = _page_blocks(page, number)
-            blocks.extend(page_blocks)
-            characters += count
+        for page in pdf.pages[:MAX_PAGES]:
+            pages.append(_page_content(page))
+    characters = sum(count for _, _, _, count in pages)
     if characters < 10:
         raise ExtractionError(NO_TEXT)
-    return Document(blocks=blocks, kind="pdf")
+    running = _running_lines([lines for _, lines, _, _ in pages])
+    blank = [str(number) for number, (_, _, _, count) in enumerate(pages, start=1) if count == 0]
+    warnings = []
+    if blank:
+        warnings.append(f"PDF 第 {'、'.join(blank)} 页没有文本层（可能是扫描页），这些页的内容未被提取。")
+    blocks: list[Block] = []
+    for number, (tables, lines, width, _) in enumerate(pages, start=1):
+        if running and lines:
+            edges = {id(lines[0]), id(lines[-1])}
+            lines = [line for line in lines if not (id(line) in edges and _shape(line["text"]) in running)]
+        items: list[tuple[float, Block]] = [(bbox[1], Block(rows=rows, line=number)) for bbox, rows in tables]
+        for top, text in _paragraphs(lines, width):
+            items.append((top, Block(text=text, line=number)))
+        items.sort(key=lambda item: item[0])
+        blocks.extend(block for _, block in items)
+    return Document(blocks=blocks, kind="pdf", warnings=warnings)
 
 
-def _page_blocks(page: object, number: int) -> tuple[list[Block], int]:
+def _shape(text: str) -> str:
+    return re.sub(r"\d+", "#", re.sub(r"\s+", "", text))
+
+
+def _running_lines(pages: list[list[dict]]) -> set[str]:
+    """Page headers and footers: the same first or last line on many pages ("XX市人民政府公报")."""
+    if len(pages) < 3:
+        return set()
+    counts: dict[str, int] = {}
+    for lines in pages:
+        for shape in {_shape(lines[0]["text"]), _shape(lines[-1]["text"])} if lines else set():
+            counts[shape] = counts.get(shape, 0) + 1
+    threshold = max(3, int(0.4 * len(pages)))
+    return {shape for shape, count in counts.items() if count >= threshold}
+
+
+def _page_content(page: object) -> tuple[list, list[dict], float, int]:
     tables = []
     try:
         found = page.find_tables()  # type: ignore[attr-defined]
@@ -46,7 +81,7 @@ def _page_blocks(page: object, number: int) -> tuple[list[Block], int]:
         found = []
     for table in found:
         rows = [[cell or "" for cell in row] for row in table.extract()]
-        if len(rows) >= 2 and max(len(row) for row in rows) >= 2:
+        if rows and max(len(row) for row in rows) >= 2:
             tables.append((table.bbox, rows))
     lines = [
         line
@@ -56,11 +91,7 @@ def _page_blocks(page: object, number: int) -> tuple[list[Block], int]:
     count = sum(len(line["text"].strip()) for line in lines) + sum(
         len("".join(map(str, r))) for _, t in tables for r in t
     )
-    items: list[tuple[float, Block]] = [(bbox[1], Block(rows=rows, line=number)) for bbox, rows in tables]
-    for top, text in _paragraphs(lines, float(page.width)):  # type: ignore[attr-defined]
-        items.append((top, Block(text=text, line=number)))
-    items.sort(key=lambda item: item[0])
-    return [block for _, block in items], count
+    return tables, lines, float(page.width), count  # type: ignore[attr-defined]
 
 
 def _in_any(line: dict, boxes: list[tuple[float, float, float, float]]) -> bool:
@@ -103,9 +134,12 @@ def _starts_paragraph(
 ) -> bool:
     if line["top"] - previous["bottom"] > 1.2 * height:
         return True  # a blank line between
+    text = clean(line["text"])
+    if find_label(text) or starts_with_key(text):
+        return True  # "三、…", "（一）…", "责任单位：…" start their own paragraph
     if _centred(previous, left, right, char) and _centred(line, left, right, char):
         wide = previous["x1"] - previous["x0"] > 0.6 * (right - left)
-        if wide and not (docno_line(line["text"]) or date_line(line["text"])):
+        if wide and not (docno_line(clean(line["text"])) or date_line(clean(line["text"]))):
             return False  # a long title set over two centred lines
     # The line before stopped short (its paragraph ended), or this one is indented (a first line).
     return previous["x1"] < right - 1.5 * char or line["x0"] > left + 1.5 * char

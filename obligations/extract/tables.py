@@ -6,13 +6,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
+
+from openpyxl.utils.datetime import from_excel
 
 from .blocks import Block, cell_text
 from .clauses import parse_clause_body
 from .deadlines import Deadline, parse_deadline
 from .records import ExtractedTask
 from .text import compact_cjk, fold, squash, strip_markup
-from .units import split_units
+from .units import looks_like_unit, split_units
 
 # Header names by role; a cell matches a name exactly or ends with it ("主要牵头单位").
 HEADER_NAMES: dict[str, tuple[str, ...]] = {
@@ -94,6 +97,7 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
     "source": ("任务来源", "文件来源", "来源", "政策依据", "文件名称"),
 }
 _LOOKUP = {name: role for role, names in HEADER_NAMES.items() for name in names}
+_EXCEL_SERIALS = (36526, 54789)  # 2000-01-01 .. 2049-12-31 as Excel day numbers
 _ANNOTATION = re.compile(r"[（(][^（）()]*[)）]")
 _LEAD_RULE_IN_HEADER = re.compile(r"(?:第一|首)位|排名第一|列第一")
 _SOURCE = re.compile(r"^(?P<title>.+?)\s*[（(](?P<number>[^（）()]*〔?\d{4}〕?[^（）()]*号)[)）]\s*$")
@@ -124,18 +128,38 @@ class TaskRow:
     source: str | None = None
 
 
+# "工作任务及要求", "责任单位及责任人": a known name that starts the header (4+ characters).
+_PREFIX_NAME = re.compile(
+    "(?:" + "|".join(sorted((re.escape(n) for n in _LOOKUP if len(n) >= 4), key=len, reverse=True)) + ")"
+)
+_SUFFIX_NAME = re.compile(
+    "(?:" + "|".join(sorted((re.escape(n) for n in _LOOKUP if len(n) >= 2), key=len, reverse=True)) + ")$"
+)
+
+
 def _role(cell: object) -> tuple[str | None, bool]:
-    name = squash(strip_markup(fold(cell_text(cell))))
+    if cell is None or not isinstance(cell, str):
+        return None, False
+    return _role_of(cell)
+
+
+@lru_cache(maxsize=4096)
+def _role_of(cell: str) -> tuple[str | None, bool]:
+    name = squash(strip_markup(fold(cell)))
     lead_first = bool(_LEAD_RULE_IN_HEADER.search(name))
     name = _ANNOTATION.sub("", name).strip("*：:")
     if not name or len(name) > 14:
         return None, lead_first
     if name in _LOOKUP:
         return _LOOKUP[name], lead_first
-    for known in sorted(_LOOKUP, key=len, reverse=True):
-        if len(known) >= 2 and name.endswith(known):
-            return _LOOKUP[known], lead_first
-    return None, lead_first
+    suffix = _SUFFIX_NAME.search(name) or _PREFIX_NAME.match(name)
+    return (_LOOKUP[suffix.group()] if suffix else None), lead_first
+
+
+def header_role(name: str) -> str | None:
+    """The column a header cell names (number, category, text, lead, responsible, person, deadline,
+    source), or None."""
+    return _role_of(name)[0]
 
 
 def find_header(rows: list[list[object]], search: int = 30) -> TableHeader | None:
@@ -196,9 +220,25 @@ def _merge_subheader(rows: list[list[object]], header: TableHeader) -> None:
     header.row += 1
 
 
+def _cell_units_text(cell: object) -> str:
+    """A unit cell as one list: names on separate lines or apart by spaces become a 、 list,
+    spaces inside a name ("区 行政审批服务局") go."""
+    lines = [line.strip() for line in re.split(r"[\r\n]+", fold(cell_text(cell))) if line.strip()]
+    pieces = []
+    for line in lines:
+        words = line.split()
+        if len(words) > 1 and all(len(word) >= 3 and looks_like_unit(word) for word in words):
+            pieces.extend(words)
+        else:
+            pieces.append(line)
+    if len(pieces) > 1 and all(looks_like_unit(piece) or piece[-1:] in "、，,；;" for piece in pieces):
+        return "、".join(piece.rstrip("、，,；;") for piece in pieces)
+    return compact_cjk("".join(pieces) if len(lines) > 1 else " ".join(pieces))
+
+
 def _units(cell: object) -> tuple[list[str], list[str], str | None]:
     """Lead and responsible units written in one cell ("A牵头，B配合" or a plain list)."""
-    text = compact_cjk(fold(cell_text(cell)))
+    text = _cell_units_text(cell)
     if not text:
         return [], [], None
     if re.search(r"牵头|配合|参与|协办|责任单位|牵头单位", text):
@@ -215,12 +255,17 @@ def read_task_rows(rows: list[list[object]], header: TableHeader | None = None) 
     if header is None:
         return []
     result: list[TaskRow] = []
+    band: str | None = None  # a full-width row ("一、城市更新") heads the rows below it
     for index in range(header.row + 1, len(rows)):
         row = rows[index]
 
         def cells(role: str, row: list[object] = row) -> list[object]:
             return [row[column] for column in header.columns(role) if column < len(row)]
 
+        filled = {compact_cjk(cell_text(cell)) for cell in row if cell_text(cell)}
+        if len(filled) == 1 and sum(1 for cell in row if cell_text(cell)) > 1:
+            band = filled.pop()
+            continue
         texts = [compact_cjk(strip_markup(fold(cell_text(cell)))) for cell in cells("text")]
         text = "；".join(part for part in texts if part)
         if not text or _is_header_again(row, header):
@@ -229,7 +274,7 @@ def read_task_rows(rows: list[list[object]], header: TableHeader | None = None) 
         numbers = [cell_text(cell) for cell in cells("number") if cell_text(cell)]
         task.number = numbers[0] if numbers else None
         categories = [compact_cjk(cell_text(cell)) for cell in cells("category") if cell_text(cell)]
-        task.category = categories[0] if categories else None
+        task.category = categories[0] if categories else band
         for cell in cells("lead"):
             lead, responsible, _ = _units(cell)
             task.lead.extend(name for name in [*lead, *responsible] if name not in task.lead)
@@ -275,6 +320,10 @@ def deadline_from_cell(cell: object, rules_ctx: object) -> Deadline | None:
         cell = cell.date()
     if isinstance(cell, date):
         return Deadline(raw=cell.isoformat(), kind="date", date=cell)
+    if isinstance(cell, int | float) and _EXCEL_SERIALS[0] <= cell <= _EXCEL_SERIALS[1]:
+        day = from_excel(cell)  # a date typed into a cell not formatted as a date
+        day = day.date() if isinstance(day, datetime) else day
+        return Deadline(raw=day.isoformat(), kind="date", date=day)
     return parse_deadline(cell_text(cell), rules_ctx)  # type: ignore[arg-type]
 
 

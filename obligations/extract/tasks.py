@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from .clauses import Clause
 from .deadlines import Deadline, DeadlineContext, find_text_deadline, parse_deadline
-from .outline import Item, Para
+from .outline import Item
 from .records import ExtractedTask
 from .text import squash, strip_markup
 from .units import is_generic_group
@@ -31,12 +31,14 @@ class TaskRules:
 
     ctx: DeadlineContext
     lead_first: bool = False  # "列第一位者为牵头单位"
+    lead_bold: bool = False  # "黑体字部门为牵头部门" (only Word keeps the bold)
 
 
 @dataclass
 class _Segment:
     parts: list[str]  # text pieces, one per paragraph touched
     clause: Clause
+    bold: list[str]  # bold runs of the paragraph holding the clause
 
 
 def _meaningful(text: str) -> bool:
@@ -53,7 +55,7 @@ def _segments(item: Item) -> list[_Segment]:
             if clause.start < start:
                 continue
             pieces.append(para.text[start : clause.start])
-            segments.append(_Segment(pieces, clause))
+            segments.append(_Segment(pieces, clause, para.bold))
             pieces = []
             start = clause.end
         pieces.append(para.text[start:])
@@ -112,15 +114,27 @@ def build_tasks(item: Item, rules: TaskRules) -> list[ExtractedTask]:
             continue
         tasks.append(ExtractedTask(section=[*item.section], number=number, text=text))
         clauses.append(segment.clause)
+        if rules.lead_bold and segment.bold:
+            _bold_leads(segment.clause, segment.bold)
     for task, clause in zip(tasks, clauses, strict=True):
         if extra_section:
             task.section = [*item.section, *extra_section]
+        task.text = task.text.strip()
         fill_task(task, clause.lead, clause.responsible, clause.person, clause.deadline_raw, rules)
     return [
         task
         for task in tasks
         if task.lead_units or task.responsible_units or task.responsible_person or task.deadline_raw
     ]
+
+
+def _bold_leads(clause: Clause, bold: list[str]) -> None:
+    """Units set in bold lead, as the plan says; the rest stay responsible."""
+    runs = squash("|".join(bold))
+    leads = [name for name in clause.responsible if squash(name) in runs]
+    if leads and not clause.lead and len(leads) < len(clause.responsible):
+        clause.lead = leads
+        clause.responsible = [name for name in clause.responsible if name not in leads]
 
 
 def fill_task(
@@ -156,7 +170,3 @@ def apply_deadline(task: ExtractedTask, deadline: Deadline) -> None:
     task.deadline_issue = deadline.issue
     task.recurrence = deadline.recurrence
     task.review_flags.extend(deadline.flags)
-
-
-def paragraph_text(paras: list[Para]) -> str:
-    return squash("".join(para.text for para in paras))

@@ -18,26 +18,31 @@ TERMINAL = set("。！？；;!?：:…")
 CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _WIDE = rf"{CJK}\u3000-\u303f\uff00-\uffef\u2018-\u201f\u2026\u2014"
 # Whitespace next to a CJK character or CJK punctuation is PDF layout, not meaning.
-_CJK_SPACE = re.compile(rf"(?<=[{_WIDE}])[ \t\u3000]+|[ \t\u3000]+(?=[{_WIDE}])")
-_WS = re.compile(r"\s+")
+_CJK_SPACE = re.compile(rf"(?<=[{_WIDE}])[ \t\u3000\r\n]+|[ \t\u3000\r\n]+(?=[{_WIDE}])")
+_BRACKET = re.compile("[" + re.escape(OPEN_BRACKETS + CLOSE_BRACKETS) + "]")
 _HTML_TAG = re.compile(r"</?(?:b|i|u|div|span|p|br|strong|em|font|sup|sub)\b[^>]*>", re.I)
 _BOLD = re.compile(r"\*\*|__")
 
 
+_NEEDS_FOLD = re.compile("[" + "".join(re.escape(chr(code)) for code in _FOLD) + "]")
+
+
 def fold(text: str) -> str:
     """Fold full-width digits/letters/spaces to ASCII and drop zero-width characters."""
-    return text.translate(_FOLD)
+    return text.translate(_FOLD) if _NEEDS_FOLD.search(text) else text
 
 
 def compact_cjk(text: str) -> str:
     """Remove spaces PDF layout left inside Chinese text ("区 行政 审批服务局", "2021 年");
     spaces between two Latin words or numbers stay."""
+    if " " not in text and "\t" not in text and "\u3000" not in text and "\n" not in text:
+        return text.strip()
     return _CJK_SPACE.sub("", text).strip()
 
 
 def squash(text: str) -> str:
     """Remove all whitespace: the key used to compare names and titles."""
-    return _WS.sub("", text)
+    return "".join(text.split())
 
 
 def strip_markup(text: str) -> str:
@@ -52,16 +57,14 @@ def strip_markup(text: str) -> str:
 def bracket_balance(text: str) -> int:
     """Open minus closed brackets (all widths and kinds together)."""
     balance = 0
-    for char in text:
-        if char in OPEN_BRACKETS:
-            balance += 1
-        elif char in CLOSE_BRACKETS:
-            balance -= 1
+    for match in _BRACKET.finditer(text):
+        balance += 1 if match.group() in OPEN_BRACKETS else -1
     return balance
 
 
-def full_width_brackets(text: str) -> str:
-    return text.replace("(", "（").replace(")", "）")
+def bracket_positions(text: str) -> list[tuple[int, bool]]:
+    """(index, is_open) for every bracket in the text."""
+    return [(match.start(), match.group() in OPEN_BRACKETS) for match in _BRACKET.finditer(text)]
 
 
 def ends_sentence(text: str) -> bool:

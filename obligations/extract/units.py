@@ -8,6 +8,7 @@ aliases, and it is where tails such as "等部门" and role verbs are dropped.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .text import CLOSE_BRACKETS, OPEN_BRACKETS, fold, squash, strip_markup
 
@@ -21,6 +22,7 @@ _UNIT_SUFFIX = re.compile(
     r"开发区|高新区|度假区|园区|新区|公司|集团|银行|支行|分行|海关|法院|检察院|机构|单位|部门|企业|学校|"
     r"医院|协会|商会|联合会|总工会|团委|妇联|残联|科协|侨联|工商联|红十字会|指挥部|专班|小组|平台|"
     r"供电部|分中心|大队|中队|支队|总队|分局|监狱|电视台|报社|研究院|研究所|基地|市场|交易所|服务局|股权|"
+    r"署|大学|学院|党校|文联|研究会|基金会|合作社|电台|融媒体中心|"
     r"镇街|镇办|各级|各区县|各县区|各市|各区|各县)(?:（[^（）]*）|\([^()]*\))?(?:等[^、，,；;]{0,20})?$"
 )
 _GENERIC = re.compile(
@@ -40,13 +42,25 @@ _TRAILING_PUNCT = re.compile(r"[。．.，,、；;：:\s]+$")
 _JOINER = re.compile(r"(?<=.)(?:和|及|与|以及)(?=.)")
 
 
+@lru_cache(maxsize=32)
+def _structure(separators: frozenset[str]) -> re.Pattern[str]:
+    """The characters split_top_level has to look at: brackets, quotes and these separators."""
+    return re.compile(
+        "["
+        + re.escape(OPEN_BRACKETS + CLOSE_BRACKETS + _QUOTE_OPEN + _QUOTE_CLOSE)
+        + "".join(re.escape(char) for char in sorted(separators))
+        + "]"
+    )
+
+
 def split_top_level(text: str, separators: frozenset[str] = _SEPARATORS) -> list[str]:
     """Split on separators that are outside brackets and quotes."""
     parts: list[str] = []
     depth = 0
     quote = 0
     start = 0
-    for index, char in enumerate(text):
+    for match in _structure(separators).finditer(text):
+        index, char = match.start(), match.group()
         if char in OPEN_BRACKETS:
             depth += 1
         elif char in CLOSE_BRACKETS:

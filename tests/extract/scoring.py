@@ -31,9 +31,12 @@ def load_gold() -> list[dict]:
         for line in (DATA / "gold_seeds.jsonl").read_text(encoding="utf-8").splitlines()
         if line
     ]
-    adjustments = json.loads((DATA / "gold_adjustments.json").read_text(encoding="utf-8"))
-    for entry in adjustments:
-        rows[entry["row"]].update(entry["set"])
+    # A documented correction of a gold row would go in data/gold_adjustments.json as
+    # [{"row": index, "set": {field: value}, "reason": "..."}]; none has been needed.
+    adjustments = DATA / "gold_adjustments.json"
+    if adjustments.exists():
+        for entry in json.loads(adjustments.read_text(encoding="utf-8")):
+            rows[entry["row"]].update(entry["set"])
     return rows
 
 
