@@ -105,9 +105,12 @@ def render_task_page(
             forms["decide_extension"] = bound.get("decide_extension") or DecisionForm(initial=version)
         if open_task and task.plan.status == Plan.Status.PUBLISHED:
             forms["remind"] = bound.get("remind") or ReminderForm(units=_unit_choices(task))
-        if assignments is not None:
-            task._prefetched_objects_cache = {"assignments": assignments}
+        task._prefetched_objects_cache = {"assignments": assignments}
         forms["edit"] = bound.get("edit") or TaskEditForm(initial=TaskEditForm.initial_for(task))
+    # A refused submission is always shown again, even if the task changed so much (closed,
+    # say) that the form would not be offered now: what the user typed must not vanish.
+    for name, form in bound.items():
+        forms.setdefault(name, form)
     # A stale form keeps the user's input but must carry the current version for a deliberate retry.
     for form in bound.values():
         if form.is_bound and "version" in form.fields:

@@ -318,3 +318,19 @@ def test_timeline_shows_codes_by_their_chinese_labels(world, as_user):
     timeline = timeline[timeline.index('id="timeline"') :]
     assert "时限类型" in timeline and "未明确" in timeline and "具体日期" in timeline
     assert "2031-06-30" in timeline and "2031年6月底前" in timeline
+
+
+def test_text_typed_into_a_task_closed_meanwhile_is_kept(world, as_user):
+    from obligations import workflows
+
+    client = as_user(world.liaison_a)
+    request = workflows.submit_completion(
+        world.task_a, user=world.liaison_a, unit=world.unit_a, summary="完成", version=1
+    )
+    workflows.decide_completion(request, user=world.supervisor, approve=True, comment="", version=2)
+    response = client.post(
+        reverse("task_report", args=[world.task_a.pk]), {"version": 2, "text": "关闭前写下的进展"}
+    )
+    assert response.status_code == 400
+    page = text_of(response)
+    assert "该任务已办结" in page and "关闭前写下的进展" in page
