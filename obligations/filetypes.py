@@ -6,7 +6,6 @@ and its bytes really are that kind of file, so a renamed executable or HTML page
 
 from __future__ import annotations
 
-import io
 import zipfile
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -121,7 +120,3 @@ def check_upload(filename: str, stream: BinaryIO, allowed: tuple[str, ...]) -> F
             "请确认文件未损坏且扩展名正确。"
         )
     return KINDS[extension]
-
-
-def bytes_stream(data: bytes) -> BinaryIO:
-    return io.BytesIO(data)

@@ -9,7 +9,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 
 from .models import Assignment, Plan, Task, Unit
-from .status import LIGHT_ORDER, Light, light_q
+from .status import LIGHT_ORDER, light_q
 
 
 class PlanChoice(forms.ModelChoiceField):
@@ -104,7 +104,3 @@ class TaskFilterForm(forms.Form):
             else:
                 params[name] = str(value)
         return urlencode(params)
-
-
-def light_label(value: str) -> str:
-    return str(Light(value).label)

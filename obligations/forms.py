@@ -250,19 +250,3 @@ class ImportForm(forms.Form):
         except FileTypeError as exc:
             raise forms.ValidationError(str(exc)) from exc
         return upload
-
-
-class UnitMapForm(forms.Form):
-    target = forms.ModelChoiceField(
-        label="映射到",
-        queryset=Unit.objects.none(),
-        error_messages={
-            "required": "请选择要映射到的已登记单位。",
-            "invalid_choice": "请选择有效的已登记单位。",
-        },
-    )
-
-    def __init__(self, *args, targets=None, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        if targets is not None:
-            self.fields["target"].queryset = targets
