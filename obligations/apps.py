@@ -6,8 +6,14 @@ def _after_migrate(sender: AppConfig, **kwargs: object) -> None:
     from .models import ReminderPolicy
     from .roles import ensure_groups
 
+    using = kwargs.get("using", "default")
     ensure_groups()
-    ReminderPolicy.objects.using(kwargs.get("using", "default")).get_or_create(pk=1)
+    ReminderPolicy.objects.using(using).get_or_create(pk=1)
+
+    from .schedules import install_schedules, schedules_table_ready
+
+    if schedules_table_ready(using):  # a partial "migrate obligations" may run before django_q's
+        install_schedules(using)
 
 
 class ObligationsConfig(AppConfig):
