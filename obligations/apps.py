@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_migrate, post_save
 
 
 def _after_migrate(sender: AppConfig, **kwargs: object) -> None:
@@ -16,6 +16,17 @@ def _after_migrate(sender: AppConfig, **kwargs: object) -> None:
         install_schedules(using)
 
 
+def _policy_saved(sender: type, instance: object, created: bool, raw: bool = False, **kwargs: object) -> None:
+    """The sweep's schedule follows the policy's time, whoever saves it (settings page or admin)."""
+    if raw or created:
+        return
+    from .schedules import install_schedules, schedules_table_ready
+
+    using = kwargs.get("using") or "default"
+    if schedules_table_ready(using):
+        install_schedules(using)
+
+
 class ObligationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "obligations"
@@ -25,3 +36,4 @@ class ObligationsConfig(AppConfig):
         from . import holidays  # noqa: F401  (connects the holiday-table cache signals)
 
         post_migrate.connect(_after_migrate, sender=self)
+        post_save.connect(_policy_saved, sender="obligations.ReminderPolicy")

@@ -13,7 +13,7 @@ from .. import audit
 from ..models import DigestEmail, Reminder, ReminderPolicy, SweepRun
 from ..reminders.forms import ReminderPolicyForm
 from ..roles import is_supervisor
-from ..schedules import SCHEDULES, install_schedules
+from ..schedules import SCHEDULES
 
 FIELDS = ReminderPolicyForm.Meta.fields
 
@@ -39,7 +39,6 @@ def reminder_policy(request: HttpRequest) -> HttpResponse:
             changes = audit.diff(before, _snapshot(policy))
             if changes:
                 audit.record(request.user, "reminder_policy", "修改提醒规则", changes=changes)
-            install_schedules()  # the sweep's cron follows the policy's time
         messages.success(request, "提醒规则已保存。")
         return redirect("reminder_policy")
 
