@@ -7,15 +7,16 @@ with autoescape on, so task text from imported plans can never inject markup.
 from __future__ import annotations
 
 import datetime
+import functools
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
+from django.template.loader import get_template
 from django.urls import reverse
 
-from ..models import DigestEmail, Notification, Reminder
+from ..models import DigestEmail, Reminder, Task
 from .policy import WorkdayCounter
 
 Kind = Reminder.Kind
@@ -29,7 +30,7 @@ SECTION_TITLES = {
     Kind.MANUAL: "催办",
 }
 # A digest lists this many tasks per section; the rest are counted and left to the web pages.
-MAX_ITEMS_PER_SECTION = 100
+MAX_ITEMS_PER_SECTION = 50
 CHINESE_NUMBERS = "一二三四五六七八九十"
 
 
@@ -37,8 +38,18 @@ def cn_date(day: datetime.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+_PATH_SENTINEL = 987654321
+_task_path_format: str | None = None
+
+
 def task_path(task_id: int) -> str:
-    return reverse("task_detail", args=[task_id])
+    """reverse("task_detail") without resolving the pattern for each of 100,000 rows."""
+    global _task_path_format
+    if _task_path_format is None:
+        probe = reverse("task_detail", args=[_PATH_SENTINEL])
+        assert probe.count(str(_PATH_SENTINEL)) == 1, probe
+        _task_path_format = probe.replace(str(_PATH_SENTINEL), "{}")
+    return _task_path_format.format(int(task_id))
 
 
 def task_url(task_id: int) -> str:
@@ -50,15 +61,55 @@ def short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def detail(row: Reminder, today: datetime.date, counter: WorkdayCounter) -> str:
+def person(first: str, last: str, username: str) -> str:
+    """User.get_full_name() or the username, from plain values."""
+    return f"{first} {last}".strip() or username
+
+
+@dataclass(slots=True)
+class Line:
+    """One outbox row as the sender needs it: plain values, no model instances (there may be
+    100,000 in a pass). Built by obligations.reminders.outbox from a values_list query."""
+
+    pk: int
+    kind: str
+    stage: str
+    deadline: datetime.date
+    message: str
+    attempts: int
+    task_id: int
+    task_text: str
+    task_deadline: datetime.date | None
+    task_status: str
+    task_kind: str
+    plan_status: str
+    plan_title: str
+    plan_number: str
+    unit_id: int
+    unit_name: str
+    recipient_id: int
+    recipient_email: str
+    recipient_active: bool
+    recipient_name: str
+    author_name: str | None
+
+    @property
+    def kind_label(self) -> str:
+        return Reminder.Kind(self.kind).label
+
+    @property
+    def plan_label(self) -> str:
+        return f"{self.plan_title}（{self.plan_number}）" if self.plan_number else self.plan_title
+
+
+def detail(row: Line, today: datetime.date, counter: WorkdayCounter) -> str:
     """One line on where the task stands, computed for the day the message goes out."""
     if row.kind == Kind.REPORT_DUE:
         return f"请于{row.deadline.month}月{row.deadline.day}日前报送{row.deadline.month}月进展情况"
     if row.kind == Kind.MANUAL:
-        who = (row.created_by.get_full_name() or row.created_by.username) if row.created_by else "督查室"
         note = f"：{row.message}" if row.message else ""
-        return f"{who}催办{note}"
-    deadline = row.task.deadline or row.deadline
+        return f"{row.author_name or '督查室'}催办{note}"
+    deadline = row.task_deadline or row.deadline
     if deadline < today:
         overdue = counter.between(deadline, today)
         return f"已逾期 {overdue} 个工作日（完成时限 {cn_date(deadline)}）"
@@ -93,36 +144,37 @@ class Section:
         return len(self.items) + self.more
 
 
-def sections_for(rows: list[Reminder], today: datetime.date, counter: WorkdayCounter) -> list[Section]:
-    """Group rows by kind and task (a task reminded for two of the user's units is listed once)."""
-    grouped: dict[str, dict[int, Item]] = {}
+def sections_for(rows: list[Line], today: datetime.date, counter: WorkdayCounter) -> list[Section]:
+    """Group rows by kind and task (a task reminded for two of the user's units is listed once);
+    only the listed items are rendered in full."""
+    grouped: dict[str, dict[int, list[Line]]] = {}
     for row in sorted(rows, key=lambda r: (r.deadline, r.task_id, r.unit_id)):
-        items = grouped.setdefault(row.kind, {})
-        item = items.get(row.task_id)
-        if item is None:
-            items[row.task_id] = Item(
-                task_id=row.task_id,
-                text=short(row.task.text, 120),
-                plan=str(row.task.plan),
-                units=[row.unit.name],
-                detail=detail(row, today, counter),
-                url=task_url(row.task_id),
-            )
-        elif row.unit.name not in item.units:
-            item.units.append(row.unit.name)
+        grouped.setdefault(row.kind, {}).setdefault(row.task_id, []).append(row)
     sections = []
     for kind in SECTION_ORDER:
-        items = list(grouped.get(kind, {}).values())
-        if not items:
+        tasks = list(grouped.get(kind, {}).values())
+        if not tasks:
             continue
-        number = CHINESE_NUMBERS[len(sections)]
+        items = []
+        for task_rows in tasks[:MAX_ITEMS_PER_SECTION]:
+            first = task_rows[0]
+            items.append(
+                Item(
+                    task_id=first.task_id,
+                    text=short(first.task_text, 120),
+                    plan=first.plan_label,
+                    units=list(dict.fromkeys(row.unit_name for row in task_rows)),
+                    detail=detail(first, today, counter),
+                    url=task_url(first.task_id),
+                )
+            )
         sections.append(
             Section(
                 kind=kind,
-                number=number,
+                number=CHINESE_NUMBERS[len(sections)],
                 title=SECTION_TITLES[kind],
-                items=items[:MAX_ITEMS_PER_SECTION],
-                more=max(0, len(items) - MAX_ITEMS_PER_SECTION),
+                items=items,
+                more=len(tasks) - len(items),
             )
         )
     return sections
@@ -134,9 +186,16 @@ def _message_id(kind: str, pk: int) -> str:
     return f"<tracker-{kind}-{pk}@{host}>"
 
 
+@functools.cache
+def _template(name: str):
+    # Parsed once per process even with DEBUG on (Django then skips its cached loader); a pass
+    # may render hundreds of digests.
+    return get_template(name)
+
+
 def _email(subject: str, template: str, context: dict, to: str, message_id: str) -> EmailMultiAlternatives:
-    text = render_to_string(f"obligations/email/{template}.txt", context)
-    html = render_to_string(f"obligations/email/{template}.html", context)
+    text = _template(f"obligations/email/{template}.txt").render(context)
+    html = _template(f"obligations/email/{template}.html").render(context)
     message = EmailMultiAlternatives(
         subject=subject,
         body=text,
@@ -148,47 +207,53 @@ def _email(subject: str, template: str, context: dict, to: str, message_id: str)
 
 
 def digest_email(
-    digest: DigestEmail, rows: list[Reminder], today: datetime.date, counter: WorkdayCounter
+    digest: DigestEmail, rows: list[Line], today: datetime.date, counter: WorkdayCounter
 ) -> EmailMultiAlternatives:
     sections = sections_for(rows, today, counter)
     total = sum(section.count for section in sections)
-    user = digest.recipient
     subject = f"【督办提醒】{cn_date(today)}：{total} 项任务需要您关注"
     context = {
-        "name": user.get_full_name() or user.username,
+        "name": rows[0].recipient_name,
         "today": cn_date(today),
         "sections": sections,
         "total": total,
         "site_url": settings.SITE_URL + "/",
         "notifications_url": settings.SITE_URL + reverse("notification_list"),
     }
-    return _email(subject, "digest", context, user.email, _message_id("digest", digest.pk))
+    return _email(subject, "digest", context, rows[0].recipient_email, _message_id("digest", digest.pk))
 
 
-def manual_email(row: Reminder, today: datetime.date, counter: WorkdayCounter) -> EmailMultiAlternatives:
-    user = row.recipient
-    subject = f"【催办】{short(row.task.text, 30)}"
+def manual_email(row: Line, today: datetime.date) -> EmailMultiAlternatives:
+    subject = f"【催办】{short(row.task_text, 30)}"
     context = {
-        "name": user.get_full_name() or user.username,
+        "name": row.recipient_name,
         "today": cn_date(today),
-        "who": (row.created_by.get_full_name() or row.created_by.username) if row.created_by else "督查室",
+        "who": row.author_name or "督查室",
         "note": row.message,
-        "task": row.task,
-        "text": short(row.task.text, 300),
-        "unit": row.unit.name,
-        "deadline": cn_date(row.task.deadline) if row.task.deadline else row.task.get_deadline_kind_display(),
+        "plan": row.plan_label,
+        "text": short(row.task_text, 300),
+        "unit": row.unit_name,
+        "deadline": cn_date(row.task_deadline)
+        if row.task_deadline
+        else Task.DeadlineKind(row.task_kind).label,
         "url": task_url(row.task_id),
         "site_url": settings.SITE_URL + "/",
     }
-    return _email(subject, "manual", context, user.email, _message_id("reminder", row.pk))
+    return _email(subject, "manual", context, row.recipient_email, _message_id("reminder", row.pk))
 
 
-def notification_for(row: Reminder, today: datetime.date, counter: WorkdayCounter) -> Notification:
-    label = row.get_kind_display()
-    return Notification(
-        user_id=row.recipient_id,
-        title=f"【{label}】{short(row.task.text, 40)}",
-        body=f"{row.unit.name}：{detail(row, today, counter)}",
-        url=task_path(row.task_id),
-        reminder_id=row.pk,
+NOTIFICATION_COLUMNS = ["user", "title", "body", "url", "reminder", "created_at"]
+
+
+def notification_row(
+    row: Line, today: datetime.date, counter: WorkdayCounter, now: datetime.datetime
+) -> tuple:
+    """A Notification as a row for NOTIFICATION_COLUMNS."""
+    return (
+        row.recipient_id,
+        f"【{row.kind_label}】{short(row.task_text, 40)}",
+        f"{row.unit_name}：{detail(row, today, counter)}",
+        task_path(row.task_id),
+        row.pk,
+        now,
     )

@@ -29,18 +29,22 @@ from __future__ import annotations
 import datetime
 import logging
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Substr
 from django.utils import timezone
 
 from ..holidays import get_calendar
 from ..models import DigestEmail, Notification, Plan, ProgressReport, Reminder, ReminderPolicy, Task
 from . import messages
+from .messages import Line
 from .policy import WorkdayCounter
+from .sql import insert_ignoring_conflicts
 from .sweep import sweep_in_progress
 
 logger = logging.getLogger(__name__)
@@ -51,8 +55,10 @@ AUTO_KINDS = [Kind.DUE_SOON, Kind.OVERDUE, Kind.ESCALATION, Kind.REPORT_DUE]
 DEADLINE_KINDS = [Kind.DUE_SOON, Kind.OVERDUE, Kind.ESCALATION]
 MAX_RETRY_DELAY = datetime.timedelta(hours=1)
 MANUAL_BATCH = 200
-DIGEST_BATCH = 500
-IN_APP_BATCH = 2000
+IN_APP_BATCH = 5000
+# Digests claimed together (their rows are claimed in one UPDATE); each is re-confirmed right
+# before its e-mail goes out, so a long batch never outlives its claim.
+DIGEST_BATCH = 50
 
 
 @dataclass
@@ -78,12 +84,66 @@ def retry_delay(attempts: int) -> datetime.timedelta:
     return min(base * (2 ** max(attempts - 1, 0)), MAX_RETRY_DELAY)
 
 
-def _due(now: datetime.datetime) -> Q:
-    return Q(due_at__lte=now) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-
-
 def _ready(now: datetime.datetime) -> Q:
     return Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+
+
+def _due(now: datetime.datetime) -> Q:
+    return Q(due_at__lte=now) & _ready(now)
+
+
+_LINE_FIELDS = [
+    "pk",
+    "kind",
+    "stage",
+    "deadline",
+    "message",
+    "attempts",
+    "task_id",
+    "text_head",
+    "task__deadline",
+    "task__status",
+    "task__deadline_kind",
+    "task__plan__status",
+    "task__plan__title",
+    "task__plan__number",
+    "unit_id",
+    "unit__name",
+    "recipient_id",
+    "recipient__email",
+    "recipient__is_active",
+    "recipient__first_name",
+    "recipient__last_name",
+    "recipient__username",
+    "created_by__first_name",
+    "created_by__last_name",
+    "created_by__username",
+]
+
+
+def load_lines(queryset: QuerySet[Reminder]) -> list[Line]:
+    """Rows as plain Lines (task text cut in SQL: messages show at most a few hundred characters)."""
+    lines = []
+    for values in (
+        queryset.annotate(text_head=Substr("task__text", 1, 400)).order_by("pk").values_list(*_LINE_FIELDS)
+    ):
+        *head, first, last, username, a_first, a_last, a_username = values
+        author = messages.person(a_first or "", a_last or "", a_username) if a_username else None
+        lines.append(Line(*head, recipient_name=messages.person(first, last, username), author_name=author))
+    return lines
+
+
+def stale_reason(row: Line) -> str:
+    """Why a claimed row must not go out any more ('' when it still applies)."""
+    if row.task_status == Task.Status.DONE:
+        return "任务已办结。"
+    if row.plan_status != Plan.Status.PUBLISHED:
+        return "所属方案未发布或已归档。"
+    if row.kind in DEADLINE_KINDS and row.task_deadline != row.deadline:
+        return "完成时限已变更，原时限的提醒不再发送。"
+    if not row.recipient_active:
+        return "接收人账号已停用。"
+    return ""
 
 
 class Sender:
@@ -91,6 +151,8 @@ class Sender:
 
     def __init__(self, now: datetime.datetime | None = None) -> None:
         self.now = now or timezone.now()
+        # Times written during the pass run on from ``now`` (which tests may set in the past).
+        self._skew = self.now - timezone.now()
         self.today = timezone.localdate(self.now)
         self.policy = ReminderPolicy.current()
         self.counter = WorkdayCounter(
@@ -142,38 +204,41 @@ class Sender:
 
     # --- helpers ---------------------------------------------------------------------------------
 
-    def _claim_rows(self, queryset, token: str, **extra) -> list[Reminder]:
-        queryset.update(status=Status.SENDING, claim_token=token, claimed_at=self.now, **extra)
-        return list(
-            Reminder.objects.filter(claim_token=token, status=Status.SENDING)
-            .select_related("task", "task__plan", "unit", "recipient", "created_by")
-            .order_by("pk")
-        )
+    def _clock(self) -> datetime.datetime:
+        return timezone.now() + self._skew
 
-    def _drop_stale(self, rows: list[Reminder]) -> list[Reminder]:
-        """Re-check claimed rows against their task as it is now (the set-based cancel ran earlier)."""
-        keep, stale = [], []
-        for row in rows:
-            (stale if stale_reason(row) else keep).append(row)
-        for row in stale:
-            Reminder.objects.filter(pk=row.pk, claim_token=row.claim_token).update(
-                status=Status.CANCELLED, last_error=stale_reason(row), digest=None
+    def _claim(self, queryset: QuerySet[Reminder], token: str, **extra) -> list[Line]:
+        """Claim rows (conditional UPDATE) and return the live ones; stale ones are cancelled."""
+        queryset.filter(status=Status.PENDING).update(
+            status=Status.SENDING, claim_token=token, claimed_at=self.now, **extra
+        )
+        lines = load_lines(Reminder.objects.filter(status=Status.SENDING, claim_token=token))
+        live, stale = [], defaultdict(list)
+        for line in lines:
+            reason = stale_reason(line)
+            if reason:
+                stale[reason].append(line.pk)
+            else:
+                live.append(line)
+        for reason, ids in stale.items():
+            Reminder.objects.filter(pk__in=ids, claim_token=token).update(
+                status=Status.CANCELLED, last_error=reason
             )
-        self.stats.cancelled += len(stale)
-        return keep
+            self.stats.cancelled += len(ids)
+        return live
 
-    def _notify(self, rows: list[Reminder]) -> None:
-        Notification.objects.bulk_create(
-            [messages.notification_for(row, self.today, self.counter) for row in rows],
-            ignore_conflicts=True,
-        )
+    def _notify(self, lines: list[Line]) -> None:
+        rows = [messages.notification_row(line, self.today, self.counter, self.now) for line in lines]
+        with transaction.atomic():  # one commit, not one per row
+            insert_ignoring_conflicts(Notification, messages.NOTIFICATION_COLUMNS, rows)
 
-    def _mark_rows_sent(self, ids: list[int], token: str) -> None:
+    def _mark_sent(self, ids: list[int], token: str, **extra) -> None:
         Reminder.objects.filter(pk__in=ids, claim_token=token, status=Status.SENDING).update(
-            status=Status.SENT, sent_at=timezone.now(), last_error="", next_attempt_at=None
+            status=Status.SENT, sent_at=self._clock(), last_error="", next_attempt_at=None, **extra
         )
 
-    def _fail_rows(self, ids: list[int], token: str, attempts: int, error: str) -> str:
+    def _fail(self, ids: list[int], token: str, attempts: int, error: str) -> bool:
+        """Record a failed send; returns True when that was the last attempt."""
         final = attempts >= self.policy.max_send_attempts
         Reminder.objects.filter(pk__in=ids, claim_token=token).update(
             status=Status.FAILED if final else Status.PENDING,
@@ -182,7 +247,7 @@ class Sender:
             next_attempt_at=None if final else self.now + retry_delay(attempts),
             claim_token="",
         )
-        return "failed" if final else "retrying"
+        return final
 
     # --- manual 催办 -----------------------------------------------------------------------------
 
@@ -196,25 +261,23 @@ class Sender:
         if not ids:
             return
         token = uuid.uuid4().hex
-        rows = self._claim_rows(Reminder.objects.filter(pk__in=ids, status=Status.PENDING), token)
-        rows = self._drop_stale(rows)
-        self._notify(rows)
-        for row in rows:
-            if not row.recipient.email:
-                self._mark_rows_sent([row.pk], token)
+        lines = self._claim(Reminder.objects.filter(pk__in=ids), token)
+        self._notify(lines)
+        for line in lines:
+            if not line.recipient_email:
+                self._mark_sent([line.pk], token)
                 self.stats.in_app_only += 1
                 continue
             try:
-                self._send(messages.manual_email(row, self.today, self.counter))
+                self._send(messages.manual_email(line, self.today))
             except Exception as exc:
-                logger.warning("催办邮件 %s 发送失败：%s", row.pk, exc)
-                outcome = self._fail_rows([row.pk], token, row.attempts + 1, _error_text(exc))
-                if outcome == "failed":
+                logger.warning("催办邮件 %s 发送失败：%s", line.pk, exc)
+                if self._fail([line.pk], token, line.attempts + 1, _error_text(exc)):
                     self.stats.manual_failed += 1
                 else:
                     self.stats.manual_retrying += 1
                 continue
-            self._mark_rows_sent([row.pk], token)
+            self._mark_sent([line.pk], token)
             self.stats.manual_sent += 1
 
     # --- recipients without e-mail ---------------------------------------------------------------
@@ -230,12 +293,11 @@ class Sender:
             if not ids:
                 return
             token = uuid.uuid4().hex
-            rows = self._claim_rows(Reminder.objects.filter(pk__in=ids, status=Status.PENDING), token)
-            rows = self._drop_stale(rows)
+            lines = self._claim(Reminder.objects.filter(pk__in=ids), token)
             with transaction.atomic():
-                self._notify(rows)
-                self._mark_rows_sent([row.pk for row in rows], token)
-            self.stats.in_app_only += len(rows)
+                self._notify(lines)
+                self._mark_sent([line.pk for line in lines], token)
+            self.stats.in_app_only += len(lines)
 
     # --- daily digests ---------------------------------------------------------------------------
 
@@ -253,93 +315,104 @@ class Sender:
             [DigestEmail(recipient_id=user_id, day=self.today) for user_id in waiting],
             ignore_conflicts=True,
         )
+        while self._send_digest_batch():
+            pass
+
+    def _send_digest_batch(self) -> bool:
+        """Claim up to DIGEST_BATCH digests and their recipients' due rows, then send each."""
         candidates = list(
             DigestEmail.objects.filter(status=DigestEmail.Status.PENDING)
             .filter(_ready(self.now))
             .order_by("day", "pk")
             .values_list("pk", flat=True)[:DIGEST_BATCH]
         )
-        for digest_id in candidates:
-            self.send_digest(digest_id)
-
-    def send_digest(self, digest_id: int) -> None:
+        if not candidates:
+            return False
         token = uuid.uuid4().hex
-        claimed = (
-            DigestEmail.objects.filter(pk=digest_id, status=DigestEmail.Status.PENDING)
-            .filter(_ready(self.now))
-            .update(status=DigestEmail.Status.SENDING, claim_token=token, claimed_at=self.now)
+        DigestEmail.objects.filter(pk__in=candidates, status=DigestEmail.Status.PENDING).filter(
+            _ready(self.now)
+        ).update(status=DigestEmail.Status.SENDING, claim_token=token, claimed_at=self.now)
+        digests = {d.recipient_id: d for d in DigestEmail.objects.filter(claim_token=token, status="sending")}
+        if not digests:
+            return True  # another sender took this batch; look for more
+        # Each row joins its recipient's claimed digest in the same UPDATE.
+        rows = self._claim(
+            Reminder.objects.filter(recipient_id__in=list(digests), kind__in=AUTO_KINDS).filter(
+                _due(self.now)
+            ),
+            token,
+            digest_id=Subquery(
+                DigestEmail.objects.filter(recipient_id=OuterRef("recipient_id"), claim_token=token).values(
+                    "pk"
+                )[:1]
+            ),
         )
-        if not claimed:
-            return  # another sender has it
-        digest = DigestEmail.objects.select_related("recipient").get(pk=digest_id)
-        mine = DigestEmail.objects.filter(pk=digest_id, claim_token=token)
-        due_rows = Reminder.objects.filter(
-            recipient_id=digest.recipient_id, status=Status.PENDING, kind__in=AUTO_KINDS
-        ).filter(_due(self.now))
-        rows = self._drop_stale(self._claim_rows(due_rows, token, digest=digest))
-        if not rows or not digest.recipient.email:
+        by_recipient: dict[int, list[Line]] = defaultdict(list)
+        for line in rows:
+            by_recipient[line.recipient_id].append(line)
+        self._notify(rows)  # in-app delivery does not wait for the mail server
+        try:
+            for recipient_id, digest in digests.items():
+                self._send_one(digest, by_recipient.get(recipient_id, []), token)
+        finally:
+            settle_rows(Reminder.objects.filter(claim_token=token))
+        return True
+
+    def _send_one(self, digest: DigestEmail, lines: list[Line], token: str) -> None:
+        mine = DigestEmail.objects.filter(pk=digest.pk, claim_token=token, status=DigestEmail.Status.SENDING)
+        ids = [line.pk for line in lines]
+        if not lines or not lines[0].recipient_email:
             # Nothing left to say (cancelled, or taken by an earlier digest): no empty e-mail.
-            Reminder.objects.filter(claim_token=token, status=Status.SENDING).update(
-                status=Status.PENDING, claim_token="", digest=None
+            Reminder.objects.filter(pk__in=ids, claim_token=token).update(
+                status=Status.PENDING, claim_token=""
             )
             mine.delete()
             return
-        self._notify(rows)
-        ids = [row.pk for row in rows]
-        message = messages.digest_email(digest, rows, self.today, self.counter)
+        # Re-confirm the claim (and refresh its time) right before sending: if a slow batch let it
+        # expire and another sender took it over, this digest is theirs now. (Its rows are only
+        # reclaimed together with it; see reclaim_stuck.)
+        if not mine.update(claimed_at=self._clock()):
+            logger.warning("提醒邮件 %s 已被其他发送进程接手，跳过。", digest.pk)
+            return
+        message = messages.digest_email(digest, lines, self.today, self.counter)
         try:
             self._send(message)
         except Exception as exc:
-            logger.warning("提醒邮件 %s（%s）发送失败：%s", digest_id, digest.recipient, exc)
+            logger.warning("提醒邮件 %s（%s）发送失败：%s", digest.pk, lines[0].recipient_email, exc)
             attempts = digest.attempts + 1
             error = _error_text(exc)
             with transaction.atomic():
-                outcome = self._fail_rows(ids, token, attempts, error)
+                final = self._fail(ids, token, attempts, error)
                 mine.update(
-                    status=DigestEmail.Status.FAILED if outcome == "failed" else DigestEmail.Status.PENDING,
+                    status=DigestEmail.Status.FAILED if final else DigestEmail.Status.PENDING,
                     attempts=attempts,
                     last_error=error,
-                    next_attempt_at=None if outcome == "failed" else self.now + retry_delay(attempts),
+                    next_attempt_at=None if final else self.now + retry_delay(attempts),
                     claim_token="",
                     subject=message.subject,
                 )
-            if outcome == "failed":
+            if final:
                 self.stats.digests_failed += 1
             else:
                 self.stats.digests_retrying += 1
             return
-        # The step that makes it "sent" follows the hand-over immediately (see the module notes).
-        with transaction.atomic():
-            updated = mine.filter(status=DigestEmail.Status.SENDING).update(
-                status=DigestEmail.Status.SENT,
-                sent_at=timezone.now(),
-                subject=message.subject,
-                attempts=F("attempts") + 1,
-                last_error="",
-                next_attempt_at=None,
-            )
-            self._mark_rows_sent(ids, token)
+        # The step that makes it "sent" follows the hand-over immediately (see the module notes):
+        # one row, one short statement. Its reminders follow the digest (settle_rows).
+        updated = mine.update(
+            status=DigestEmail.Status.SENT,
+            sent_at=self._clock(),
+            subject=message.subject,
+            attempts=F("attempts") + 1,
+            last_error="",
+            next_attempt_at=None,
+        )
         if not updated:
-            logger.error("提醒邮件 %s 在发送期间被其他进程收回，可能重复发送。", digest_id)
+            logger.error("提醒邮件 %s 在发送期间被其他进程收回，可能重复发送。", digest.pk)
         self.stats.digests_sent += 1
 
 
 def _error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"[:2000]
-
-
-def stale_reason(row: Reminder) -> str:
-    """Why a claimed row must not go out any more ('' when it still applies)."""
-    task = row.task
-    if task.status == Task.Status.DONE:
-        return "任务已办结。"
-    if task.plan.status != Plan.Status.PUBLISHED:
-        return "所属方案未发布或已归档。"
-    if row.kind in DEADLINE_KINDS and task.deadline != row.deadline:
-        return "完成时限已变更，原时限的提醒不再发送。"
-    if not row.recipient.is_active:
-        return "接收人账号已停用。"
-    return ""
 
 
 def cancel_stale() -> int:
@@ -367,13 +440,33 @@ def cancel_stale() -> int:
     return cancelled
 
 
+def settle_rows(queryset: QuerySet[Reminder]) -> int:
+    """Rows whose digest went out are sent, at the digest's time (one UPDATE for many digests).
+
+    The digest row is what records delivery; until this runs after a crash, its rows still say
+    "sending", and reclaim_stuck settles them here instead of queueing them again.
+    """
+    return queryset.filter(status=Status.SENDING, digest__status=DigestEmail.Status.SENT).update(
+        status=Status.SENT,
+        sent_at=Subquery(DigestEmail.objects.filter(pk=OuterRef("digest_id")).values("sent_at")[:1]),
+        last_error="",
+        next_attempt_at=None,
+    )
+
+
 def reclaim_stuck(now: datetime.datetime, max_attempts: int) -> int:
     """Rows and digests left "sending" by a sender that died go back to pending (or fail for good)."""
     cutoff = now - datetime.timedelta(seconds=settings.REMINDER_CLAIM_TIMEOUT_SECONDS)
     note = "发送过程中断（进程退出或超时），已重新排队。"
+    settle_rows(Reminder.objects.all())
     total = 0
-    for model, statuses in ((Reminder, Status), (DigestEmail, DigestEmail.Status)):
-        stuck = model.objects.filter(status=statuses.SENDING, claimed_at__lt=cutoff)
+    held = Q(digest__status=DigestEmail.Status.SENDING, digest__claimed_at__gte=cutoff)
+    for model, statuses, still_held in (
+        (DigestEmail, DigestEmail.Status, Q(pk__in=[])),
+        # A row belongs to its digest's claim, which is refreshed just before each e-mail.
+        (Reminder, Status, held),
+    ):
+        stuck = model.objects.filter(status=statuses.SENDING, claimed_at__lt=cutoff).exclude(still_held)
         total += stuck.filter(attempts__gte=max_attempts - 1).update(
             status=statuses.FAILED, attempts=F("attempts") + 1, last_error=note, claim_token=""
         )

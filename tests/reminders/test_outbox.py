@@ -313,3 +313,30 @@ def test_concurrent_senders_send_each_digest_once(scene):
     assert DigestEmail.objects.filter(status="sent").count() == len(liaisons)
     assert set(Reminder.objects.values_list("status", flat=True)) == {S.SENT}
     assert Notification.objects.count() == Reminder.objects.count()
+
+
+def test_rows_of_a_sent_digest_are_settled_not_resent_after_a_crash(scene):
+    scene.task(datetime.date(2025, 3, 4))
+    scene.task(datetime.date(2025, 3, 5))
+    generate(MONDAY, at(MONDAY))
+    send_due(at(MONDAY, 9, 1))
+    assert len(mail.outbox) == 1
+    # The crash window after the digest was recorded as sent but before its rows were: the digest
+    # row is the record of delivery, so the rows are settled as sent, never queued again.
+    digest = DigestEmail.objects.get()
+    Reminder.objects.update(status=S.SENDING, sent_at=None, claimed_at=at(MONDAY, 9, 1))
+    stats = send_due(at(MONDAY, 9, 30))
+    assert stats.digests_sent == 0 and len(mail.outbox) == 1
+    assert set(Reminder.objects.values_list("status", "sent_at")) == {(S.SENT, digest.sent_at)}
+
+
+def test_a_long_digest_lists_fifty_tasks_per_section_and_counts_the_rest(scene):
+    for n in range(53):
+        scene.task(datetime.date(2025, 3, 4), text=f"第{n}项任务")
+    generate(MONDAY, at(MONDAY))
+    send_due(at(MONDAY, 9, 1))
+    [message] = mail.outbox
+    assert "二、即将到期（53 项）" in message.body or "一、即将到期（53 项）" in message.body
+    assert message.body.count("查看：") == 50
+    assert "另有 3 项未列出，请登录系统查看。" in message.body
+    assert Notification.objects.filter(user=scene.liaison_a).count() == 53
