@@ -35,6 +35,18 @@ def _add_supervisors() -> None:
         user.groups.add(group)
 
 
+def _settle_statistics() -> str:
+    """A production database has planner statistics (autovacuum, or SQLite's ANALYZE); a table
+    bulk-loaded a moment ago has none, and PostgreSQL's first read of it also writes hint bits.
+    Measure the sweep against the steady state, not that artifact of seeding."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("VACUUM ANALYZE")
+            return "VACUUM ANALYZE"
+        cursor.execute("ANALYZE")
+        return "ANALYZE"
+
+
 def _measure(fn):
     clear_calendar_cache()
     with CaptureQueriesContext(connection) as queries:
@@ -46,6 +58,7 @@ def _measure(fn):
 
 def run(ctx: BenchContext) -> dict:
     _add_supervisors()
+    prepared = _settle_statistics()
     now = timezone.now()
     day = timezone.localdate(now)
 
@@ -78,6 +91,7 @@ def run(ctx: BenchContext) -> dict:
             "reminders_sent": Reminder.objects.filter(status=Reminder.Status.SENT).count(),
             "digest_rows": DigestEmail.objects.count(),
             "database": connection.vendor,
+            "prepared_with": prepared,
         },
         "targets": {"sweep_seconds": ["<=", 5], "second_sweep_created": ["<=", 0]},
     }

@@ -242,12 +242,10 @@ def manual_email(row: Line, today: datetime.date) -> EmailMultiAlternatives:
     return _email(subject, "manual", context, row.recipient_email, _message_id("reminder", row.pk))
 
 
-NOTIFICATION_COLUMNS = ["user", "title", "body", "url", "reminder", "created_at"]
+NOTIFICATION_COLUMNS = ["user", "title", "body", "url", "reminder"]
 
 
-def notification_row(
-    row: Line, today: datetime.date, counter: WorkdayCounter, now: datetime.datetime
-) -> tuple:
+def notification_row(row: Line, today: datetime.date, counter: WorkdayCounter) -> tuple:
     """A Notification as a row for NOTIFICATION_COLUMNS."""
     return (
         row.recipient_id,
@@ -255,5 +253,4 @@ def notification_row(
         f"{row.unit_name}：{detail(row, today, counter)}",
         task_path(row.task_id),
         row.pk,
-        now,
     )

@@ -44,7 +44,7 @@ from ..models import DigestEmail, Notification, Plan, ProgressReport, Reminder, 
 from . import messages
 from .messages import Line
 from .policy import WorkdayCounter
-from .sql import insert_ignoring_conflicts
+from .sql import adapter, insert_ignoring_conflicts
 from .sweep import sweep_in_progress
 
 logger = logging.getLogger(__name__)
@@ -207,12 +207,17 @@ class Sender:
     def _clock(self) -> datetime.datetime:
         return timezone.now() + self._skew
 
-    def _claim(self, queryset: QuerySet[Reminder], token: str, **extra) -> list[Line]:
-        """Claim rows (conditional UPDATE) and return the live ones; stale ones are cancelled."""
+    def _claim(
+        self, queryset: QuerySet[Reminder], token: str, within: QuerySet[Reminder] | None = None, **extra
+    ) -> list[Line]:
+        """Claim rows (conditional UPDATE) and return the live ones; stale ones are cancelled.
+
+        ``within`` narrows the read-back to an indexed set the claim wrote (e.g. the batch's digests).
+        """
         queryset.filter(status=Status.PENDING).update(
             status=Status.SENDING, claim_token=token, claimed_at=self.now, **extra
         )
-        lines = load_lines(Reminder.objects.filter(status=Status.SENDING, claim_token=token))
+        lines = load_lines((within or Reminder.objects).filter(status=Status.SENDING, claim_token=token))
         live, stale = [], defaultdict(list)
         for line in lines:
             reason = stale_reason(line)
@@ -228,9 +233,14 @@ class Sender:
         return live
 
     def _notify(self, lines: list[Line]) -> None:
-        rows = [messages.notification_row(line, self.today, self.counter, self.now) for line in lines]
+        rows = [messages.notification_row(line, self.today, self.counter) for line in lines]
         with transaction.atomic():  # one commit, not one per row
-            insert_ignoring_conflicts(Notification, messages.NOTIFICATION_COLUMNS, rows)
+            insert_ignoring_conflicts(
+                Notification,
+                messages.NOTIFICATION_COLUMNS,
+                rows,
+                constants={"created_at": adapter()(self.now)},
+            )
 
     def _mark_sent(self, ids: list[int], token: str, **extra) -> None:
         Reminder.objects.filter(pk__in=ids, claim_token=token, status=Status.SENDING).update(
@@ -341,6 +351,7 @@ class Sender:
                 _due(self.now)
             ),
             token,
+            within=Reminder.objects.filter(digest_id__in=[d.pk for d in digests.values()]),
             digest_id=Subquery(
                 DigestEmail.objects.filter(recipient_id=OuterRef("recipient_id"), claim_token=token).values(
                     "pk"
@@ -351,14 +362,23 @@ class Sender:
         for line in rows:
             by_recipient[line.recipient_id].append(line)
         self._notify(rows)  # in-app delivery does not wait for the mail server
+        sent: list[int] = []
         try:
             for recipient_id, digest in digests.items():
-                self._send_one(digest, by_recipient.get(recipient_id, []), token)
+                if self._send_one(digest, by_recipient.get(recipient_id, []), token):
+                    sent.append(digest.pk)
         finally:
-            settle_rows(Reminder.objects.filter(claim_token=token))
+            # Rows follow their digests: one UPDATE by the (indexed) digest ids of this batch.
+            Reminder.objects.filter(digest_id__in=sent, claim_token=token, status=Status.SENDING).update(
+                status=Status.SENT,
+                sent_at=Subquery(DigestEmail.objects.filter(pk=OuterRef("digest_id")).values("sent_at")[:1]),
+                last_error="",
+                next_attempt_at=None,
+            )
         return True
 
-    def _send_one(self, digest: DigestEmail, lines: list[Line], token: str) -> None:
+    def _send_one(self, digest: DigestEmail, lines: list[Line], token: str) -> bool:
+        """Send one claimed digest; True when it went out."""
         mine = DigestEmail.objects.filter(pk=digest.pk, claim_token=token, status=DigestEmail.Status.SENDING)
         ids = [line.pk for line in lines]
         if not lines or not lines[0].recipient_email:
@@ -367,13 +387,13 @@ class Sender:
                 status=Status.PENDING, claim_token=""
             )
             mine.delete()
-            return
+            return False
         # Re-confirm the claim (and refresh its time) right before sending: if a slow batch let it
         # expire and another sender took it over, this digest is theirs now. (Its rows are only
         # reclaimed together with it; see reclaim_stuck.)
         if not mine.update(claimed_at=self._clock()):
             logger.warning("提醒邮件 %s 已被其他发送进程接手，跳过。", digest.pk)
-            return
+            return False
         message = messages.digest_email(digest, lines, self.today, self.counter)
         try:
             self._send(message)
@@ -395,7 +415,7 @@ class Sender:
                 self.stats.digests_failed += 1
             else:
                 self.stats.digests_retrying += 1
-            return
+            return False
         # The step that makes it "sent" follows the hand-over immediately (see the module notes):
         # one row, one short statement. Its reminders follow the digest (settle_rows).
         updated = mine.update(
@@ -409,6 +429,7 @@ class Sender:
         if not updated:
             logger.error("提醒邮件 %s 在发送期间被其他进程收回，可能重复发送。", digest.pk)
         self.stats.digests_sent += 1
+        return True
 
 
 def _error_text(exc: BaseException) -> str:
