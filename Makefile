@@ -20,6 +20,7 @@ system-deps:
 
 setup: venv
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py setup_schedules
 	$(BIN)/python manage.py load_demo
 
 demo: setup

@@ -23,6 +23,7 @@ from .models import (
     Reminder,
     ReminderPolicy,
     SourceDocument,
+    SweepRun,
     Task,
     TaskOccurrence,
     Unit,
@@ -257,3 +258,27 @@ class ChangeLogAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: ChangeLog | None = None) -> bool:
         return False
+
+
+@admin.register(SweepRun)
+class SweepRunAdmin(admin.ModelAdmin):
+    list_display = ["day", "status", "started_at", "finished_at", "attempts"]
+    list_filter = ["status"]
+    date_hierarchy = "day"
+    readonly_fields = [f.name for f in SweepRun._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.action(description="重新发送所选（发送失败的）提醒")
+def requeue_failed(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
+    # Back to pending with a fresh attempt count; the sender picks them up within a minute.
+    count = queryset.filter(status="failed").update(
+        status="pending", attempts=0, next_attempt_at=None, claim_token="", last_error=""
+    )
+    modeladmin.message_user(request, f"已重新排队 {count} 条。")
+
+
+ReminderAdmin.actions = [requeue_failed]
+DigestEmailAdmin.actions = [requeue_failed]

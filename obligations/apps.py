@@ -1,13 +1,30 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_migrate, post_save
 
 
 def _after_migrate(sender: AppConfig, **kwargs: object) -> None:
     from .models import ReminderPolicy
     from .roles import ensure_groups
 
+    using = kwargs.get("using", "default")
     ensure_groups()
-    ReminderPolicy.objects.using(kwargs.get("using", "default")).get_or_create(pk=1)
+    ReminderPolicy.objects.using(using).get_or_create(pk=1)
+
+    from .schedules import install_schedules, schedules_table_ready
+
+    if schedules_table_ready(using):  # a partial "migrate obligations" may run before django_q's
+        install_schedules(using)
+
+
+def _policy_saved(sender: type, instance: object, created: bool, raw: bool = False, **kwargs: object) -> None:
+    """The sweep's schedule follows the policy's time, whoever saves it (settings page or admin)."""
+    if raw or created:
+        return
+    from .schedules import install_schedules, schedules_table_ready
+
+    using = kwargs.get("using") or "default"
+    if schedules_table_ready(using):
+        install_schedules(using)
 
 
 class ObligationsConfig(AppConfig):
@@ -19,3 +36,4 @@ class ObligationsConfig(AppConfig):
         from . import holidays  # noqa: F401  (connects the holiday-table cache signals)
 
         post_migrate.connect(_after_migrate, sender=self)
+        post_save.connect(_policy_saved, sender="obligations.ReminderPolicy")

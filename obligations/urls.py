@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import actions, dashboard, files, home, imports, reviews, tasks
+from .views import actions, dashboard, files, home, imports, notifications, reminder_policy, reviews, tasks
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -28,4 +28,9 @@ urlpatterns = [
     path("imports/units/<int:pk>/map/", imports.unit_map, name="unit_map"),
     path("imports/units/<int:pk>/confirm/", imports.unit_confirm, name="unit_confirm"),
     path("plans/<int:pk>/publish/", imports.plan_publish, name="plan_publish"),
+    path("notifications/", notifications.notification_list, name="notification_list"),
+    path("notifications/read-all/", notifications.notification_read_all, name="notification_read_all"),
+    path("notifications/<int:pk>/open/", notifications.notification_open, name="notification_open"),
+    path("notifications/<int:pk>/read/", notifications.notification_read, name="notification_read"),
+    path("settings/reminders/", reminder_policy.reminder_policy, name="reminder_policy"),
 ]

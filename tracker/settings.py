@@ -204,6 +204,22 @@ if REDIS_URL:
 else:
     Q_CLUSTER["orm"] = "default"
 
+# --- Reminders (obligations.reminders) ------------------------------------------------------------
+# How often the sender runs (it also picks up manual 催办 and retries); django-q's finest step is 1 min.
+REMINDER_SEND_EVERY_MINUTES = env_int("REMINDER_SEND_EVERY_MINUTES", 1)
+# Tasks read per sweep batch: queries grow with batches, not with tasks.
+REMINDER_SWEEP_BATCH = env_int("REMINDER_SWEEP_BATCH", 2000)
+# A row or digest still "sending" after this long belonged to a sender that died; it is queued again.
+# Keep it well above EMAIL_TIMEOUT so a slow but live sender is never overtaken.
+REMINDER_CLAIM_TIMEOUT_SECONDS = env_int("REMINDER_CLAIM_TIMEOUT_SECONDS", 300)
+# First retry delay after a failed send; doubles with each attempt (capped at an hour).
+REMINDER_RETRY_BASE_SECONDS = env_int("REMINDER_RETRY_BASE_SECONDS", 60)
+# A sweep still "running" after this long died with its worker (django-q kills tasks at its timeout).
+REMINDER_SWEEP_STALE_SECONDS = env_int("REMINDER_SWEEP_STALE_SECONDS", Q_CLUSTER["timeout"] + 60)
+# Recurring obligations: occurrences kept ahead of today (at least this many, and this many days).
+RECURRENCE_AHEAD_COUNT = env_int("RECURRENCE_AHEAD_COUNT", 3)
+RECURRENCE_AHEAD_DAYS = env_int("RECURRENCE_AHEAD_DAYS", 90)
+
 # --- Security -------------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)

@@ -3,6 +3,7 @@ from .calendar import HolidayOverride, HolidayYear
 from .ledgers import LedgerExport
 from .plans import Plan, SourceDocument
 from .reminders import DigestEmail, Notification, Reminder, ReminderPolicy
+from .sweeps import SweepRun
 from .tasks import (
     Assignment,
     CompletionRequest,
@@ -31,6 +32,7 @@ __all__ = [
     "Reminder",
     "ReminderPolicy",
     "SourceDocument",
+    "SweepRun",
     "Task",
     "TaskOccurrence",
     "Unit",

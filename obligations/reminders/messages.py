@@ -1,0 +1,256 @@
+"""What reminders say: the daily digest e-mail, the 催办 e-mail and in-app notifications (zh-hans).
+
+Text is rendered by Django templates: the plain-text part with autoescape off, the HTML alternative
+with autoescape on, so task text from imported plans can never inject markup.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import get_template
+from django.urls import reverse
+
+from ..models import DigestEmail, Reminder, Task
+from .policy import WorkdayCounter
+
+Kind = Reminder.Kind
+# Digest sections, most urgent first.
+SECTION_ORDER = [Kind.OVERDUE, Kind.ESCALATION, Kind.DUE_SOON, Kind.REPORT_DUE, Kind.MANUAL]
+SECTION_TITLES = {
+    Kind.OVERDUE: "逾期未办结",
+    Kind.ESCALATION: "逾期上报（请督促承办单位）",
+    Kind.DUE_SOON: "即将到期",
+    Kind.REPORT_DUE: "请报送本月进展",
+    Kind.MANUAL: "催办",
+}
+# A digest lists this many tasks per section; the rest are counted and left to the web pages.
+MAX_ITEMS_PER_SECTION = 50
+CHINESE_NUMBERS = "一二三四五六七八九十"
+
+
+def cn_date(day: datetime.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+_PATH_SENTINEL = 987654321
+_task_path_format: str | None = None
+
+
+def task_path(task_id: int) -> str:
+    """reverse("task_detail") without resolving the pattern for each of 100,000 rows."""
+    global _task_path_format
+    if _task_path_format is None:
+        probe = reverse("task_detail", args=[_PATH_SENTINEL])
+        assert probe.count(str(_PATH_SENTINEL)) == 1, probe
+        _task_path_format = probe.replace(str(_PATH_SENTINEL), "{}")
+    return _task_path_format.format(int(task_id))
+
+
+def task_url(task_id: int) -> str:
+    return settings.SITE_URL + task_path(task_id)
+
+
+def short(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def person(first: str, last: str, username: str) -> str:
+    """User.get_full_name() or the username, from plain values."""
+    return f"{first} {last}".strip() or username
+
+
+@dataclass(slots=True)
+class Line:
+    """One outbox row as the sender needs it: plain values, no model instances (there may be
+    100,000 in a pass). Built by obligations.reminders.outbox from a values_list query."""
+
+    pk: int
+    kind: str
+    stage: str
+    deadline: datetime.date
+    message: str
+    attempts: int
+    task_id: int
+    task_text: str
+    task_deadline: datetime.date | None
+    task_status: str
+    task_kind: str
+    plan_status: str
+    plan_title: str
+    plan_number: str
+    unit_id: int
+    unit_name: str
+    recipient_id: int
+    recipient_email: str
+    recipient_active: bool
+    recipient_name: str
+    author_name: str | None
+
+    @property
+    def kind_label(self) -> str:
+        return Reminder.Kind(self.kind).label
+
+    @property
+    def plan_label(self) -> str:
+        return f"{self.plan_title}（{self.plan_number}）" if self.plan_number else self.plan_title
+
+
+def detail(row: Line, today: datetime.date, counter: WorkdayCounter) -> str:
+    """One line on where the task stands, computed for the day the message goes out."""
+    if row.kind == Kind.REPORT_DUE:
+        return f"请于{row.deadline.month}月{row.deadline.day}日前报送{row.deadline.month}月进展情况"
+    if row.kind == Kind.MANUAL:
+        note = f"：{row.message}" if row.message else ""
+        return f"{row.author_name or '督查室'}催办{note}"
+    deadline = row.task_deadline or row.deadline
+    if deadline < today:
+        overdue = counter.between(deadline, today)
+        return f"已逾期 {overdue} 个工作日（完成时限 {cn_date(deadline)}）"
+    if deadline == today:
+        return f"今天到期（完成时限 {cn_date(deadline)}）"
+    left = counter.between(today, deadline)
+    if left == 0:
+        return f"下一个工作日前到期（完成时限 {cn_date(deadline)}）"
+    return f"还有 {left} 个工作日到期（完成时限 {cn_date(deadline)}）"
+
+
+@dataclass
+class Item:
+    task_id: int
+    text: str
+    plan: str
+    units: list[str]
+    detail: str
+    url: str
+
+
+@dataclass
+class Section:
+    kind: str
+    number: str
+    title: str
+    items: list[Item] = field(default_factory=list)
+    more: int = 0
+
+    @property
+    def count(self) -> int:
+        return len(self.items) + self.more
+
+
+def sections_for(rows: list[Line], today: datetime.date, counter: WorkdayCounter) -> list[Section]:
+    """Group rows by kind and task (a task reminded for two of the user's units is listed once);
+    only the listed items are rendered in full."""
+    grouped: dict[str, dict[int, list[Line]]] = {}
+    for row in sorted(rows, key=lambda r: (r.deadline, r.task_id, r.unit_id)):
+        grouped.setdefault(row.kind, {}).setdefault(row.task_id, []).append(row)
+    sections = []
+    for kind in SECTION_ORDER:
+        tasks = list(grouped.get(kind, {}).values())
+        if not tasks:
+            continue
+        items = []
+        for task_rows in tasks[:MAX_ITEMS_PER_SECTION]:
+            first = task_rows[0]
+            items.append(
+                Item(
+                    task_id=first.task_id,
+                    text=short(first.task_text, 120),
+                    plan=first.plan_label,
+                    units=list(dict.fromkeys(row.unit_name for row in task_rows)),
+                    detail=detail(first, today, counter),
+                    url=task_url(first.task_id),
+                )
+            )
+        sections.append(
+            Section(
+                kind=kind,
+                number=CHINESE_NUMBERS[len(sections)],
+                title=SECTION_TITLES[kind],
+                items=items,
+                more=len(tasks) - len(items),
+            )
+        )
+    return sections
+
+
+def _message_id(kind: str, pk: int) -> str:
+    # Stable per digest/reminder: if a crash makes us send one twice, receivers can see it is the same.
+    host = urlsplit(settings.SITE_URL).hostname or "localhost"
+    return f"<tracker-{kind}-{pk}@{host}>"
+
+
+@functools.cache
+def _template(name: str):
+    # Parsed once per process even with DEBUG on (Django then skips its cached loader); a pass
+    # may render hundreds of digests.
+    return get_template(name)
+
+
+def _email(subject: str, template: str, context: dict, to: str, message_id: str) -> EmailMultiAlternatives:
+    text = _template(f"obligations/email/{template}.txt").render(context)
+    html = _template(f"obligations/email/{template}.html").render(context)
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        to=[to],
+        headers={"Message-ID": message_id, "Auto-Submitted": "auto-generated"},
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def digest_email(
+    digest: DigestEmail, rows: list[Line], today: datetime.date, counter: WorkdayCounter
+) -> EmailMultiAlternatives:
+    sections = sections_for(rows, today, counter)
+    total = sum(section.count for section in sections)
+    subject = f"【督办提醒】{cn_date(today)}：{total} 项任务需要您关注"
+    context = {
+        "name": rows[0].recipient_name,
+        "today": cn_date(today),
+        "sections": sections,
+        "total": total,
+        "site_url": settings.SITE_URL + "/",
+        "notifications_url": settings.SITE_URL + reverse("notification_list"),
+    }
+    return _email(subject, "digest", context, rows[0].recipient_email, _message_id("digest", digest.pk))
+
+
+def manual_email(row: Line, today: datetime.date) -> EmailMultiAlternatives:
+    subject = f"【催办】{short(row.task_text, 30)}"
+    context = {
+        "name": row.recipient_name,
+        "today": cn_date(today),
+        "who": row.author_name or "督查室",
+        "note": row.message,
+        "plan": row.plan_label,
+        "text": short(row.task_text, 300),
+        "unit": row.unit_name,
+        "deadline": cn_date(row.task_deadline)
+        if row.task_deadline
+        else Task.DeadlineKind(row.task_kind).label,
+        "url": task_url(row.task_id),
+        "site_url": settings.SITE_URL + "/",
+    }
+    return _email(subject, "manual", context, row.recipient_email, _message_id("reminder", row.pk))
+
+
+NOTIFICATION_COLUMNS = ["user", "title", "body", "url", "reminder"]
+
+
+def notification_row(row: Line, today: datetime.date, counter: WorkdayCounter) -> tuple:
+    """A Notification as a row for NOTIFICATION_COLUMNS."""
+    return (
+        row.recipient_id,
+        f"【{row.kind_label}】{short(row.task_text, 40)}",
+        f"{row.unit_name}：{detail(row, today, counter)}",
+        task_path(row.task_id),
+        row.pk,
+    )

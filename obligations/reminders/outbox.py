@@ -1,0 +1,502 @@
+"""The sender: deliver pending outbox rows, each exactly once, as one digest per recipient per day.
+
+Life of a row: pending -> sending (claimed) -> sent | pending again with a later next_attempt_at
+(failed send, exponential backoff) -> failed after the policy's max attempts; cancelled when its
+task is done, unpublished, or its deadline moved (an approved extension) before it went out.
+
+Claims are conditional UPDATEs (``... WHERE status = 'pending'``) stamping a random token; a sender
+touches only rows carrying its token, so concurrent senders never share a row or a digest. The unit
+of e-mail is the DigestEmail (unique per recipient and day): a sender first claims the digest, then
+the recipient's due rows into it, sends, and marks digest and rows sent in one transaction right
+after the mail server accepted the message.
+
+The crash window, stated plainly: SMTP gives no transaction to join, so "sent" cannot be committed
+atomically with the hand-over. If the process dies after the server accepted a message but before
+that commit (microseconds to milliseconds, between the last SMTP reply and COMMIT), the claim
+expires after REMINDER_CLAIM_TIMEOUT_SECONDS and that one digest is sent again, with the same
+Message-ID so mail systems can recognise the duplicate. A crash anywhere else (while rendering,
+before or during the SMTP conversation, after the commit) loses nothing and duplicates nothing.
+The opposite order (commit "sent" first) would turn that window into a silently lost reminder,
+which is worse for deadlines. In-app notifications are written when rows are claimed, under a
+unique constraint, so they are exactly-once and do not depend on the mail server.
+
+Manual 催办 rows (kind manual, made by the web) go out on their own, promptly, as one e-mail each.
+Recipients without an e-mail address get in-app notifications only.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.mail import get_connection
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Substr
+from django.utils import timezone
+
+from ..holidays import get_calendar
+from ..models import DigestEmail, Notification, Plan, ProgressReport, Reminder, ReminderPolicy, Task
+from . import messages
+from .messages import Line
+from .policy import WorkdayCounter
+from .sql import adapter, insert_ignoring_conflicts
+from .sweep import sweep_in_progress
+
+logger = logging.getLogger(__name__)
+
+Kind = Reminder.Kind
+Status = Reminder.Status
+AUTO_KINDS = [Kind.DUE_SOON, Kind.OVERDUE, Kind.ESCALATION, Kind.REPORT_DUE]
+DEADLINE_KINDS = [Kind.DUE_SOON, Kind.OVERDUE, Kind.ESCALATION]
+MAX_RETRY_DELAY = datetime.timedelta(hours=1)
+MANUAL_BATCH = 200
+IN_APP_BATCH = 5000
+# Digests claimed together (their rows are claimed in one UPDATE); each is re-confirmed right
+# before its e-mail goes out, so a long batch never outlives its claim.
+DIGEST_BATCH = 50
+
+
+@dataclass
+class SendStats:
+    reclaimed: int = 0
+    cancelled: int = 0
+    digests_sent: int = 0
+    digests_retrying: int = 0
+    digests_failed: int = 0
+    manual_sent: int = 0
+    manual_retrying: int = 0
+    manual_failed: int = 0
+    in_app_only: int = 0
+    held_for_sweep: bool = False
+
+    def __str__(self) -> str:
+        return ", ".join(f"{k}={v}" for k, v in self.__dict__.items() if v)
+
+
+def retry_delay(attempts: int) -> datetime.timedelta:
+    """Exponential backoff after the ``attempts``-th failure: base, 2×base, 4×base … (≤ 1 hour)."""
+    base = datetime.timedelta(seconds=settings.REMINDER_RETRY_BASE_SECONDS)
+    return min(base * (2 ** max(attempts - 1, 0)), MAX_RETRY_DELAY)
+
+
+def _ready(now: datetime.datetime) -> Q:
+    return Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+
+
+def _due(now: datetime.datetime) -> Q:
+    return Q(due_at__lte=now) & _ready(now)
+
+
+_LINE_FIELDS = [
+    "pk",
+    "kind",
+    "stage",
+    "deadline",
+    "message",
+    "attempts",
+    "task_id",
+    "text_head",
+    "task__deadline",
+    "task__status",
+    "task__deadline_kind",
+    "task__plan__status",
+    "task__plan__title",
+    "task__plan__number",
+    "unit_id",
+    "unit__name",
+    "recipient_id",
+    "recipient__email",
+    "recipient__is_active",
+    "recipient__first_name",
+    "recipient__last_name",
+    "recipient__username",
+    "created_by__first_name",
+    "created_by__last_name",
+    "created_by__username",
+]
+
+
+def load_lines(queryset: QuerySet[Reminder]) -> list[Line]:
+    """Rows as plain Lines (task text cut in SQL: messages show at most a few hundred characters)."""
+    lines = []
+    for values in (
+        queryset.annotate(text_head=Substr("task__text", 1, 400)).order_by("pk").values_list(*_LINE_FIELDS)
+    ):
+        *head, first, last, username, a_first, a_last, a_username = values
+        author = messages.person(a_first or "", a_last or "", a_username) if a_username else None
+        lines.append(Line(*head, recipient_name=messages.person(first, last, username), author_name=author))
+    return lines
+
+
+def stale_reason(row: Line) -> str:
+    """Why a claimed row must not go out any more ('' when it still applies)."""
+    if row.task_status == Task.Status.DONE:
+        return "任务已办结。"
+    if row.plan_status != Plan.Status.PUBLISHED:
+        return "所属方案未发布或已归档。"
+    if row.kind in DEADLINE_KINDS and row.task_deadline != row.deadline:
+        return "完成时限已变更，原时限的提醒不再发送。"
+    if not row.recipient_active:
+        return "接收人账号已停用。"
+    return ""
+
+
+class Sender:
+    """One sending pass; keeps a mail connection open across messages."""
+
+    def __init__(self, now: datetime.datetime | None = None) -> None:
+        self.now = now or timezone.now()
+        # Times written during the pass run on from ``now`` (which tests may set in the past).
+        self._skew = self.now - timezone.now()
+        self.today = timezone.localdate(self.now)
+        self.policy = ReminderPolicy.current()
+        self.counter = WorkdayCounter(
+            get_calendar(),
+            self.today - datetime.timedelta(days=3 * 366),
+            self.today + datetime.timedelta(days=366),
+        )
+        self.stats = SendStats()
+        self._connection = None
+
+    # --- the pass --------------------------------------------------------------------------------
+
+    def run(self) -> SendStats:
+        try:
+            self.stats.reclaimed = reclaim_stuck(self.now, self.policy.max_send_attempts)
+            self.stats.cancelled = cancel_stale()
+            self.send_manual()
+            self.deliver_in_app_only()
+            if sweep_in_progress(self.now):
+                # Today's rows are still being written: send each recipient the whole day at once.
+                self.stats.held_for_sweep = True
+            else:
+                self.send_digests()
+        finally:
+            self._close()
+        return self.stats
+
+    # --- mail connection -----------------------------------------------------------------------
+
+    def _send(self, message) -> None:
+        if self._connection is None:
+            self._connection = get_connection()
+            self._connection.open()
+        try:
+            sent = self._connection.send_messages([message])
+        except Exception:
+            self._close()  # a broken SMTP session must not poison the next message
+            raise
+        if not sent:
+            raise RuntimeError("邮件后端未发送该邮件（返回 0）")
+
+    def _close(self) -> None:
+        if self._connection is not None:
+            try:
+                self._connection.close()
+            except Exception:  # closing a dead connection may fail; nothing to do
+                logger.debug("closing the mail connection failed", exc_info=True)
+            self._connection = None
+
+    # --- helpers ---------------------------------------------------------------------------------
+
+    def _clock(self) -> datetime.datetime:
+        return timezone.now() + self._skew
+
+    def _claim(
+        self, queryset: QuerySet[Reminder], token: str, within: QuerySet[Reminder] | None = None, **extra
+    ) -> list[Line]:
+        """Claim rows (conditional UPDATE) and return the live ones; stale ones are cancelled.
+
+        ``within`` narrows the read-back to an indexed set the claim wrote (e.g. the batch's digests).
+        """
+        queryset.filter(status=Status.PENDING).update(
+            status=Status.SENDING, claim_token=token, claimed_at=self.now, **extra
+        )
+        lines = load_lines((within or Reminder.objects).filter(status=Status.SENDING, claim_token=token))
+        live, stale = [], defaultdict(list)
+        for line in lines:
+            reason = stale_reason(line)
+            if reason:
+                stale[reason].append(line.pk)
+            else:
+                live.append(line)
+        for reason, ids in stale.items():
+            Reminder.objects.filter(pk__in=ids, claim_token=token).update(
+                status=Status.CANCELLED, last_error=reason
+            )
+            self.stats.cancelled += len(ids)
+        return live
+
+    def _notify(self, lines: list[Line]) -> None:
+        rows = [messages.notification_row(line, self.today, self.counter) for line in lines]
+        with transaction.atomic():  # one commit, not one per row
+            insert_ignoring_conflicts(
+                Notification,
+                messages.NOTIFICATION_COLUMNS,
+                rows,
+                constants={"created_at": adapter()(self.now)},
+            )
+
+    def _mark_sent(self, ids: list[int], token: str, **extra) -> None:
+        Reminder.objects.filter(pk__in=ids, claim_token=token, status=Status.SENDING).update(
+            status=Status.SENT, sent_at=self._clock(), last_error="", next_attempt_at=None, **extra
+        )
+
+    def _fail(self, ids: list[int], token: str, attempts: int, error: str) -> bool:
+        """Record a failed send; returns True when that was the last attempt."""
+        final = attempts >= self.policy.max_send_attempts
+        Reminder.objects.filter(pk__in=ids, claim_token=token).update(
+            status=Status.FAILED if final else Status.PENDING,
+            attempts=F("attempts") + 1,
+            last_error=error,
+            next_attempt_at=None if final else self.now + retry_delay(attempts),
+            claim_token="",
+        )
+        return final
+
+    # --- manual 催办 -----------------------------------------------------------------------------
+
+    def send_manual(self) -> None:
+        ids = list(
+            Reminder.objects.filter(kind=Kind.MANUAL, status=Status.PENDING)
+            .filter(_due(self.now))
+            .order_by("due_at", "pk")
+            .values_list("pk", flat=True)[:MANUAL_BATCH]
+        )
+        if not ids:
+            return
+        token = uuid.uuid4().hex
+        lines = self._claim(Reminder.objects.filter(pk__in=ids), token)
+        self._notify(lines)
+        for line in lines:
+            if not line.recipient_email:
+                self._mark_sent([line.pk], token)
+                self.stats.in_app_only += 1
+                continue
+            try:
+                self._send(messages.manual_email(line, self.today))
+            except Exception as exc:
+                logger.warning("催办邮件 %s 发送失败：%s", line.pk, exc)
+                if self._fail([line.pk], token, line.attempts + 1, _error_text(exc)):
+                    self.stats.manual_failed += 1
+                else:
+                    self.stats.manual_retrying += 1
+                continue
+            self._mark_sent([line.pk], token)
+            self.stats.manual_sent += 1
+
+    # --- recipients without e-mail ---------------------------------------------------------------
+
+    def deliver_in_app_only(self) -> None:
+        """Automatic reminders for people without an e-mail address: a notification is the delivery."""
+        while True:
+            ids = list(
+                Reminder.objects.filter(status=Status.PENDING, kind__in=AUTO_KINDS, recipient__email="")
+                .filter(_due(self.now))
+                .values_list("pk", flat=True)[:IN_APP_BATCH]
+            )
+            if not ids:
+                return
+            token = uuid.uuid4().hex
+            lines = self._claim(Reminder.objects.filter(pk__in=ids), token)
+            with transaction.atomic():
+                self._notify(lines)
+                self._mark_sent([line.pk for line in lines], token)
+            self.stats.in_app_only += len(lines)
+
+    # --- daily digests ---------------------------------------------------------------------------
+
+    def send_digests(self) -> None:
+        waiting = (
+            Reminder.objects.filter(status=Status.PENDING, kind__in=AUTO_KINDS)
+            .filter(_due(self.now))
+            .exclude(recipient__email="")
+            .values_list("recipient_id", flat=True)
+            .distinct()
+        )
+        # Today's digest for everyone with something due; one that already went out today stays
+        # the only one (the unique constraint drops the new row), so later rows wait for tomorrow.
+        DigestEmail.objects.bulk_create(
+            [DigestEmail(recipient_id=user_id, day=self.today) for user_id in waiting],
+            ignore_conflicts=True,
+        )
+        while self._send_digest_batch():
+            pass
+
+    def _send_digest_batch(self) -> bool:
+        """Claim up to DIGEST_BATCH digests and their recipients' due rows, then send each."""
+        candidates = list(
+            DigestEmail.objects.filter(status=DigestEmail.Status.PENDING)
+            .filter(_ready(self.now))
+            .order_by("day", "pk")
+            .values_list("pk", flat=True)[:DIGEST_BATCH]
+        )
+        if not candidates:
+            return False
+        token = uuid.uuid4().hex
+        DigestEmail.objects.filter(pk__in=candidates, status=DigestEmail.Status.PENDING).filter(
+            _ready(self.now)
+        ).update(status=DigestEmail.Status.SENDING, claim_token=token, claimed_at=self.now)
+        digests = {d.recipient_id: d for d in DigestEmail.objects.filter(claim_token=token, status="sending")}
+        if not digests:
+            return True  # another sender took this batch; look for more
+        # Each row joins its recipient's claimed digest in the same UPDATE.
+        rows = self._claim(
+            Reminder.objects.filter(recipient_id__in=list(digests), kind__in=AUTO_KINDS).filter(
+                _due(self.now)
+            ),
+            token,
+            within=Reminder.objects.filter(digest_id__in=[d.pk for d in digests.values()]),
+            digest_id=Subquery(
+                DigestEmail.objects.filter(recipient_id=OuterRef("recipient_id"), claim_token=token).values(
+                    "pk"
+                )[:1]
+            ),
+        )
+        by_recipient: dict[int, list[Line]] = defaultdict(list)
+        for line in rows:
+            by_recipient[line.recipient_id].append(line)
+        self._notify(rows)  # in-app delivery does not wait for the mail server
+        sent: list[int] = []
+        try:
+            for recipient_id, digest in digests.items():
+                if self._send_one(digest, by_recipient.get(recipient_id, []), token):
+                    sent.append(digest.pk)
+        finally:
+            # Rows follow their digests: one UPDATE by the (indexed) digest ids of this batch.
+            Reminder.objects.filter(digest_id__in=sent, claim_token=token, status=Status.SENDING).update(
+                status=Status.SENT,
+                sent_at=Subquery(DigestEmail.objects.filter(pk=OuterRef("digest_id")).values("sent_at")[:1]),
+                last_error="",
+                next_attempt_at=None,
+            )
+        return True
+
+    def _send_one(self, digest: DigestEmail, lines: list[Line], token: str) -> bool:
+        """Send one claimed digest; True when it went out."""
+        mine = DigestEmail.objects.filter(pk=digest.pk, claim_token=token, status=DigestEmail.Status.SENDING)
+        ids = [line.pk for line in lines]
+        if not lines or not lines[0].recipient_email:
+            # Nothing left to say (cancelled, or taken by an earlier digest): no empty e-mail.
+            Reminder.objects.filter(pk__in=ids, claim_token=token).update(
+                status=Status.PENDING, claim_token=""
+            )
+            mine.delete()
+            return False
+        # Re-confirm the claim (and refresh its time) right before sending: if a slow batch let it
+        # expire and another sender took it over, this digest is theirs now. (Its rows are only
+        # reclaimed together with it; see reclaim_stuck.)
+        if not mine.update(claimed_at=self._clock()):
+            logger.warning("提醒邮件 %s 已被其他发送进程接手，跳过。", digest.pk)
+            return False
+        message = messages.digest_email(digest, lines, self.today, self.counter)
+        try:
+            self._send(message)
+        except Exception as exc:
+            logger.warning("提醒邮件 %s（%s）发送失败：%s", digest.pk, lines[0].recipient_email, exc)
+            attempts = digest.attempts + 1
+            error = _error_text(exc)
+            with transaction.atomic():
+                final = self._fail(ids, token, attempts, error)
+                mine.update(
+                    status=DigestEmail.Status.FAILED if final else DigestEmail.Status.PENDING,
+                    attempts=attempts,
+                    last_error=error,
+                    next_attempt_at=None if final else self.now + retry_delay(attempts),
+                    claim_token="",
+                    subject=message.subject,
+                )
+            if final:
+                self.stats.digests_failed += 1
+            else:
+                self.stats.digests_retrying += 1
+            return False
+        # The step that makes it "sent" follows the hand-over immediately (see the module notes):
+        # one row, one short statement. Its reminders follow the digest (settle_rows).
+        updated = mine.update(
+            status=DigestEmail.Status.SENT,
+            sent_at=self._clock(),
+            subject=message.subject,
+            attempts=F("attempts") + 1,
+            last_error="",
+            next_attempt_at=None,
+        )
+        if not updated:
+            logger.error("提醒邮件 %s 在发送期间被其他进程收回，可能重复发送。", digest.pk)
+        self.stats.digests_sent += 1
+        return True
+
+
+def _error_text(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:2000]
+
+
+def cancel_stale() -> int:
+    """Cancel pending rows that no longer apply, set-based (a few UPDATEs however many rows)."""
+    pending = Reminder.objects.filter(status=Status.PENDING)
+    reported = ProgressReport.objects.filter(
+        task=OuterRef("task"),
+        unit=OuterRef("unit"),
+        period__year=OuterRef("deadline__year"),
+        period__month=OuterRef("deadline__month"),
+    )
+    rules = [
+        (Q(task__status=Task.Status.DONE), "任务已办结。"),
+        (~Q(task__plan__status=Plan.Status.PUBLISHED), "所属方案未发布或已归档。"),
+        (
+            Q(kind__in=DEADLINE_KINDS) & (Q(task__deadline__isnull=True) | ~Q(deadline=F("task__deadline"))),
+            "完成时限已变更，原时限的提醒不再发送。",
+        ),
+        (Q(kind=Kind.REPORT_DUE) & Exists(reported), "本月进展已报送。"),
+        (Q(recipient__is_active=False), "接收人账号已停用。"),
+    ]
+    cancelled = 0
+    for condition, reason in rules:
+        cancelled += pending.filter(condition).update(status=Status.CANCELLED, last_error=reason)
+    return cancelled
+
+
+def settle_rows(queryset: QuerySet[Reminder]) -> int:
+    """Rows whose digest went out are sent, at the digest's time (one UPDATE for many digests).
+
+    The digest row is what records delivery; until this runs after a crash, its rows still say
+    "sending", and reclaim_stuck settles them here instead of queueing them again.
+    """
+    return queryset.filter(status=Status.SENDING, digest__status=DigestEmail.Status.SENT).update(
+        status=Status.SENT,
+        sent_at=Subquery(DigestEmail.objects.filter(pk=OuterRef("digest_id")).values("sent_at")[:1]),
+        last_error="",
+        next_attempt_at=None,
+    )
+
+
+def reclaim_stuck(now: datetime.datetime, max_attempts: int) -> int:
+    """Rows and digests left "sending" by a sender that died go back to pending (or fail for good)."""
+    cutoff = now - datetime.timedelta(seconds=settings.REMINDER_CLAIM_TIMEOUT_SECONDS)
+    note = "发送过程中断（进程退出或超时），已重新排队。"
+    settle_rows(Reminder.objects.all())
+    total = 0
+    held = Q(digest__status=DigestEmail.Status.SENDING, digest__claimed_at__gte=cutoff)
+    for model, statuses, still_held in (
+        (DigestEmail, DigestEmail.Status, Q(pk__in=[])),
+        # A row belongs to its digest's claim, which is refreshed just before each e-mail.
+        (Reminder, Status, held),
+    ):
+        stuck = model.objects.filter(status=statuses.SENDING, claimed_at__lt=cutoff).exclude(still_held)
+        total += stuck.filter(attempts__gte=max_attempts - 1).update(
+            status=statuses.FAILED, attempts=F("attempts") + 1, last_error=note, claim_token=""
+        )
+        total += stuck.update(
+            status=statuses.PENDING, attempts=F("attempts") + 1, last_error=note, claim_token=""
+        )
+    return total
+
+
+def send_due(now: datetime.datetime | None = None) -> SendStats:
+    """One sending pass (the scheduled sender and the end of each sweep call this)."""
+    return Sender(now).run()

@@ -1,0 +1,337 @@
+"""The daily sweep: turn the policy and today's tasks into outbox rows, set-based and idempotent.
+
+Tasks are read in keyset-paginated batches (``REMINDER_SWEEP_BATCH``) with their assignments;
+recipients are loaded once; each batch's rows go in with one ``INSERT ... ON CONFLICT DO NOTHING``
+(the outbox's unique constraint drops what an earlier or concurrent sweep already wrote). So a
+sweep costs a fixed handful of queries per batch however many tasks or reminders a batch holds,
+and running it twice, or two at once, creates each reminder exactly once.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import uuid
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F, Min, Q, QuerySet
+from django.utils import timezone
+
+from ..holidays import get_calendar
+from ..models import Assignment, Plan, ProgressReport, Reminder, ReminderPolicy, SweepRun, Task
+from .policy import (
+    PolicyValues,
+    WorkdayCounter,
+    due_soon_stage,
+    escalation_stage,
+    month_end,
+    overdue_stage,
+    report_stage,
+)
+from .recipients import Directory
+from .sql import adapter, insert_ignoring_conflicts
+
+logger = logging.getLogger(__name__)
+
+Kind = Reminder.Kind
+OVERDUE, ESCALATION, DUE_SOON, REPORT_DUE = (
+    Kind.OVERDUE.value,
+    Kind.ESCALATION.value,
+    Kind.DUE_SOON.value,
+    Kind.REPORT_DUE.value,
+)
+# (task_id, unit_id, kind, stage, deadline, recipient_id): the outbox's natural key.
+Row = tuple[int, int, str, str, datetime.date, int]
+
+
+@dataclass
+class SweepStats:
+    tasks: int = 0
+    batches: int = 0
+    candidates: int = 0
+    created: int = 0
+    occurrences: int = 0
+
+
+def eligible_tasks() -> QuerySet[Task]:
+    """Tasks that may be reminded about: in a published plan and not done."""
+    return Task.objects.filter(plan__status=Plan.Status.PUBLISHED).exclude(status=Task.Status.DONE)
+
+
+def generate(
+    day: datetime.date, now: datetime.datetime | None = None, *, batch_size: int | None = None
+) -> SweepStats:
+    """Write the reminders due on ``day`` into the outbox; returns what it did."""
+    now = now or timezone.now()
+    batch_size = batch_size or settings.REMINDER_SWEEP_BATCH
+    policy = PolicyValues.from_model(ReminderPolicy.current())
+    calendar = get_calendar()
+    directory = Directory.load()
+    horizon = calendar.add_workdays(day, policy.horizon_workdays)
+    report_step = report_stage(day, policy.monthly_report_day)
+
+    # Dated tasks up to the due-soon horizon (everything overdue included); in the report window
+    # also the ongoing and recurring ones, which are reminded to report progress.
+    wanted = Q(deadline__isnull=False, deadline__lte=horizon)
+    if report_step:
+        wanted |= Q(deadline_kind__in=[Task.DeadlineKind.ONGOING, Task.DeadlineKind.RECURRING])
+    candidates = eligible_tasks().filter(wanted)
+    earliest = candidates.aggregate(first=Min("deadline"))["first"] or day
+    counter = WorkdayCounter(calendar, min(earliest, day), max(horizon, day))
+
+    _roomier_sqlite_cache()
+    stats = SweepStats()
+    for batch in _batches(candidates, batch_size):
+        stats.batches += 1
+        stats.tasks += len(batch)
+        rows = _rows_for_batch(batch, day, policy, counter, directory, report_step)
+        stats.candidates += len(rows)
+        with transaction.atomic():
+            _relaxed_commit()
+            stats.created += insert_reminders(rows, now)
+    return stats
+
+
+def _roomier_sqlite_cache() -> None:
+    """A first sweep can write 100,000+ rows into a table with several indexes; SQLite's default
+    2 MB page cache then spills constantly. 64 MB for this worker's connection keeps them hot."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size = -65536")
+
+
+def _relaxed_commit() -> None:
+    """PostgreSQL: don't wait for the disk at each batch's COMMIT. Safe here: the batches are
+    idempotent, and the synchronous commit that marks the SweepRun done flushes the WAL, so a
+    crash can only lose batches of a run that is not marked done, which is then run again."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")
+
+
+def _batches(queryset: QuerySet[Task], size: int) -> Iterator[list[tuple[int, datetime.date | None, str]]]:
+    last = 0
+    while True:
+        batch = list(
+            queryset.filter(pk__gt=last).order_by("pk").values_list("pk", "deadline", "deadline_kind")[:size]
+        )
+        if not batch:
+            return
+        yield batch
+        last = batch[-1][0]
+
+
+def _rows_for_batch(
+    batch: list[tuple[int, datetime.date | None, str]],
+    day: datetime.date,
+    policy: PolicyValues,
+    counter: WorkdayCounter,
+    directory: Directory,
+    report_step: str | None,
+) -> list[Row]:
+    task_ids = [task_id for task_id, _, _ in batch]
+    units: dict[int, list[int]] = {}
+    for task_id, unit_id in (
+        Assignment.objects.filter(task_id__in=task_ids)
+        .order_by("task_id", "role", "position")
+        .values_list("task_id", "unit_id")
+    ):
+        units.setdefault(task_id, []).append(unit_id)
+
+    reported: set[tuple[int, int]] = set()
+    report_tasks = [
+        task_id
+        for task_id, _, kind in batch
+        if kind in (Task.DeadlineKind.ONGOING, Task.DeadlineKind.RECURRING)
+    ]
+    if report_step and report_tasks:
+        reported = set(
+            ProgressReport.objects.filter(task_id__in=report_tasks, period=day.replace(day=1)).values_list(
+                "task_id", "unit_id"
+            )
+        )
+
+    rows: set[Row] = set()
+    for task_id, deadline, kind in batch:
+        task_units = units.get(task_id)
+        if not task_units:
+            continue
+        liaisons = {pair for unit_id in task_units for pair in directory.liaisons_of(unit_id)}
+        if deadline is not None and deadline <= day:
+            overdue = counter.between(deadline, day) if deadline < day else 0
+            stage = overdue_stage(overdue, policy.overdue_daily_days, policy.overdue_weekly)
+            if stage:
+                rows.update((task_id, u, OVERDUE, stage, deadline, r) for u, r in liaisons)
+            stage = escalation_stage(overdue, policy.escalate_after_days)
+            if stage:
+                rows.update(
+                    (task_id, task_units[0], ESCALATION, stage, deadline, r) for r in directory.supervisors
+                )
+        if deadline is not None and deadline >= day:
+            stage = due_soon_stage(counter.between(day, deadline), policy.due_soon_offsets)
+            if stage:
+                rows.update((task_id, u, DUE_SOON, stage, deadline, r) for u, r in liaisons)
+        if report_step and kind in (Task.DeadlineKind.ONGOING, Task.DeadlineKind.RECURRING):
+            due = month_end(day)
+            rows.update(
+                (task_id, u, REPORT_DUE, report_step, due, r)
+                for u, r in liaisons
+                if (task_id, u) not in reported
+            )
+    # A stable order keeps concurrent sweeps from deadlocking on each other's rows (PostgreSQL).
+    return sorted(rows)
+
+
+_KEY = ["task", "unit", "kind", "stage", "deadline", "recipient"]
+
+
+def insert_reminders(rows: list[Row], now: datetime.datetime) -> int:
+    """Insert pending outbox rows, skipping any whose key exists; returns how many were new.
+
+    One statement per call (two on PostgreSQL) however many rows a batch produces.
+    """
+    adapt = adapter()
+    stamp = adapt(now)
+    return insert_ignoring_conflicts(
+        Reminder,
+        _KEY,
+        [
+            (task, unit, kind, stage, adapt(deadline), recipient)
+            for task, unit, kind, stage, deadline, recipient in rows
+        ],
+        constants={
+            "message": "",
+            "due_at": stamp,
+            "status": Reminder.Status.PENDING.value,
+            "attempts": 0,
+            "claim_token": "",
+            "last_error": "",
+            "created_at": stamp,
+        },
+    )
+
+
+# --- The daily run, with its lock and record ------------------------------------------------------
+
+
+@dataclass
+class SweepOutcome:
+    day: datetime.date
+    status: str  # done, skipped, busy (someone else holds it), already (done earlier)
+    stats: SweepStats | None = None
+
+    def __str__(self) -> str:
+        if self.stats is None:
+            return f"{self.day} {self.status}"
+        return f"{self.day} {self.status}: " + ", ".join(f"{k}={v}" for k, v in asdict(self.stats).items())
+
+
+def stale_before(now: datetime.datetime) -> datetime.datetime:
+    return now - datetime.timedelta(seconds=settings.REMINDER_SWEEP_STALE_SECONDS)
+
+
+MAX_SWEEP_ATTEMPTS = 3
+
+
+def claim_day(day: datetime.date, now: datetime.datetime, token: str, *, force: bool = False) -> str | None:
+    """Take the day's SweepRun for this worker; returns None or why another worker keeps it."""
+    run, created = SweepRun.objects.get_or_create(
+        day=day, defaults={"started_at": now, "claim_token": token, "status": SweepRun.Status.RUNNING}
+    )
+    if created:
+        return None
+    claimable = Q(status=SweepRun.Status.RUNNING, started_at__lt=stale_before(now)) | Q(
+        status=SweepRun.Status.FAILED, attempts__lt=MAX_SWEEP_ATTEMPTS
+    )
+    if force:
+        claimable = Q()
+    claimed = (
+        SweepRun.objects.filter(pk=run.pk)
+        .filter(claimable)
+        .update(
+            status=SweepRun.Status.RUNNING,
+            started_at=now,
+            finished_at=None,
+            claim_token=token,
+            attempts=F("attempts") + 1,
+            error="",
+        )
+    )
+    if claimed:
+        return None
+    return "busy" if run.status == SweepRun.Status.RUNNING else "already"
+
+
+def run_daily_sweep(
+    day: datetime.date | None = None, *, force: bool = False, now: datetime.datetime | None = None
+) -> SweepOutcome:
+    """The scheduled job: recurring occurrences every day, reminders on working days only.
+
+    ``force`` runs even if the day's sweep already finished or is running elsewhere (the outbox
+    still keeps every reminder unique), and on a non-working day.
+    """
+    from .recurrence import refresh_recurring  # recurrence imports sweep helpers
+
+    now = now or timezone.now()
+    day = day or timezone.localdate(now)
+    token = uuid.uuid4().hex
+    held = claim_day(day, now, token, force=force)
+    if held:
+        logger.info("%s 的提醒扫描%s，跳过。", day, "正在进行" if held == "busy" else "已完成")
+        return SweepOutcome(day, held)
+    mine = SweepRun.objects.filter(day=day, claim_token=token)
+    stats = SweepStats()
+    try:
+        stats.occurrences = refresh_recurring(day)
+        if not force and not get_calendar().is_workday(day):
+            mine.update(
+                status=SweepRun.Status.SKIPPED,
+                finished_at=timezone.now(),
+                stats=asdict(stats),
+                error="",
+            )
+            logger.info("%s 不是工作日，不发提醒。", day)
+            return SweepOutcome(day, "skipped", stats)
+        generated = generate(day, now)
+        generated.occurrences = stats.occurrences
+        stats = generated
+    except Exception as exc:
+        mine.update(status=SweepRun.Status.FAILED, finished_at=timezone.now(), error=repr(exc)[:2000])
+        raise
+    mine.update(status=SweepRun.Status.DONE, finished_at=timezone.now(), stats=asdict(stats))
+    logger.info("%s 提醒扫描完成：%s", day, stats)
+    return SweepOutcome(day, "done", stats)
+
+
+def sweep_in_progress(now: datetime.datetime | None = None) -> bool:
+    """A live sweep is writing rows: digests wait so each recipient gets the whole day in one."""
+    now = now or timezone.now()
+    return SweepRun.objects.filter(status=SweepRun.Status.RUNNING, started_at__gte=stale_before(now)).exists()
+
+
+def catch_up(now: datetime.datetime | None = None) -> SweepOutcome | None:
+    """Run today's sweep if it has not happened (cluster down at sweep time) or its worker died.
+
+    Called by the frequent sender job, so a missed or interrupted sweep runs once, soon after the
+    cluster is back, instead of never (or once per missed slot).
+    """
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    # Sweeps of earlier days that died are not replayed: today's sweep covers what still applies.
+    SweepRun.objects.filter(
+        status=SweepRun.Status.RUNNING, started_at__lt=stale_before(now), day__lt=today
+    ).update(status=SweepRun.Status.FAILED, finished_at=now, error="扫描中断，由之后的扫描接续。")
+    run = SweepRun.objects.filter(day=today).first()
+    if run is None:
+        sweep_time = ReminderPolicy.current().sweep_time
+        if timezone.localtime(now).time() < sweep_time:
+            return None
+    elif not (
+        (run.status == SweepRun.Status.RUNNING and run.started_at < stale_before(now))
+        or (run.status == SweepRun.Status.FAILED and run.attempts < MAX_SWEEP_ATTEMPTS)
+    ):
+        return None
+    return run_daily_sweep(today, now=now)
