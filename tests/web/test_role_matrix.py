@@ -17,6 +17,7 @@ from obligations.models import (
     CompletionRequest,
     Evidence,
     ExtensionRequest,
+    Notification,
     ProgressReport,
     Reminder,
     SourceDocument,
@@ -224,6 +225,49 @@ CASES = [
         lambda w: {},
     ),
     Case(
+        "notification_list",
+        lambda w: reverse("notification_list"),
+        {r: 200 for r in ROLES} | {"anonymous": LOGIN},
+    ),
+    Case(
+        "notification_open",
+        lambda w: reverse("notification_open", args=[w.notification.pk]),
+        {"anonymous": LOGIN, "liaison_own": 302, "liaison_other": 404, "leader": 404, "supervisor": 404},
+        "post",
+        lambda w: {},
+    ),
+    Case(
+        "notification_read",
+        lambda w: reverse("notification_read", args=[w.notification.pk]),
+        {"anonymous": LOGIN, "liaison_own": 302, "liaison_other": 404, "leader": 404, "supervisor": 404},
+        "post",
+        lambda w: {},
+    ),
+    Case(
+        "notification_read_all",
+        lambda w: reverse("notification_read_all"),
+        {r: 302 for r in ROLES} | {"anonymous": LOGIN},
+        "post",
+        lambda w: {},
+    ),
+    Case("reminder_policy", lambda w: reverse("reminder_policy"), SUPERVISOR_ONLY_GET),
+    Case(
+        "reminder_policy_post",
+        lambda w: reverse("reminder_policy"),
+        SUPERVISOR_ONLY_POST,
+        "post",
+        lambda w: {
+            "due_soon_offsets": "7、3、1",
+            "overdue_daily_days": "5",
+            "overdue_weekly": "on",
+            "escalate_after_days": "4",
+            "monthly_report_day": "20",
+            "yellow_window_days": "5",
+            "sweep_time": "09:05",
+            "max_send_attempts": "4",
+        },
+    ),
+    Case(
         "import_discard",
         lambda w: reverse("import_discard", args=[w.source.pk]),
         SUPERVISOR_ONLY_POST,
@@ -279,6 +323,10 @@ def matrix(world):
     from obligations.models import Assignment
 
     Assignment.objects.create(task=w.draft_task, unit=w.new_unit, role="responsible", position=0)
+    # Everyone has an unread notification; the one on task_a belongs to liaison_a.
+    for user in (w.liaison_b, w.leader_a, w.supervisor):
+        Notification.objects.create(user=user, title="提醒", url=f"/tasks/{w.task_b.pk}/")
+    w.notification = Notification.objects.create(user=w.liaison_a, title="提醒", url=f"/tasks/{w.task_a.pk}/")
     w.ready_plan = make_plan("可发布的草稿", status="draft")
     make_task(w.ready_plan, lead=[w.unit_a])
     return w
@@ -292,6 +340,7 @@ def _state() -> tuple:
         ExtensionRequest.objects.filter(status="pending").count(),
         Reminder.objects.count(),
         SourceDocument.objects.count(),
+        Notification.objects.filter(read_at__isnull=True).count(),
     )
 
 
