@@ -121,7 +121,10 @@ class Reminder(models.Model):
         FAILED = "failed", "发送失败"
         CANCELLED = "cancelled", "已取消"
 
-    task = models.ForeignKey(Task, verbose_name="任务", on_delete=models.CASCADE, related_name="reminders")
+    # The unique key below starts with task, so the foreign key needs no index of its own.
+    task = models.ForeignKey(
+        Task, verbose_name="任务", on_delete=models.CASCADE, related_name="reminders", db_index=False
+    )
     unit = models.ForeignKey(Unit, verbose_name="单位", on_delete=models.CASCADE, related_name="reminders")
     kind = models.CharField("类型", max_length=20, choices=Kind.choices)
     # Which step of the policy this is ("T-5", "D+1", "W2", a report month, a manual request's id).
@@ -131,10 +134,9 @@ class Reminder(models.Model):
         settings.AUTH_USER_MODEL, verbose_name="接收人", on_delete=models.CASCADE, related_name="reminders"
     )
     message = models.TextField("内容", blank=True)
-    due_at = models.DateTimeField("计划发送时间", db_index=True)
-    status = models.CharField(
-        "状态", max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True
-    )
+    due_at = models.DateTimeField("计划发送时间")
+    # Every query on status also bounds due_at: the (status, due_at) index serves them all.
+    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField("尝试次数", default=0)
     next_attempt_at = models.DateTimeField("下次尝试", null=True, blank=True)
     claimed_at = models.DateTimeField("领取时间", null=True, blank=True)
