@@ -22,6 +22,13 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Iterabl
     sql = f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES ({placeholders})"  # noqa: S608
     total = 0
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # COPY streams rows without per-statement round trips: several times faster.
+            with cursor.cursor.copy(f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+                    total += 1
+            return total
         for chunk in _chunks(rows, CHUNK):
             cursor.executemany(sql, chunk)
             total += len(chunk)
