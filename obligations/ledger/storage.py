@@ -106,6 +106,7 @@ def generate_ledger_file(month: datetime.date, filters: dict, trigger: str, user
     os.close(handle)
     try:
         rows = build_ledger(partial, spec, user=export.created_by)
+        os.chmod(partial, settings.FILE_UPLOAD_PERMISSIONS or 0o644)  # mkstemp made it 0600
         os.replace(partial, final)
     except BaseException as exc:
         Path(partial).unlink(missing_ok=True)

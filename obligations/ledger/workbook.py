@@ -142,7 +142,8 @@ def row_height(values: list, capacities: list[tuple[int, int]]) -> float:
     lines = 1
     for index, capacity in capacities:
         value = values[index]
-        if value.__class__ is str and value:
+        # A text of at most capacity/2 characters fits on one line unless it breaks lines itself.
+        if value.__class__ is str and (len(value) > capacity // 2 or "\n" in value):
             needed = text_lines(value, capacity)
             if needed > lines:
                 lines = needed
@@ -154,16 +155,44 @@ def _capacities(widths: Iterable[int]) -> list[tuple[int, int]]:
     return [(index, max(1, int(width) - 1)) for index, width in enumerate(widths)]
 
 
-def _template(ws, column: int, *, font=BODY_FONT, horizontal="left", fill=None, number_format=None) -> Cell:
-    cell = Cell(ws, row=1, column=column)
+class _TemplateCell(Cell):
+    """A cell whose style is fixed once made, so its style id is looked up once, not per row."""
+
+    __slots__ = ("_fixed_style_id",)
+
+    def freeze(self) -> _TemplateCell:
+        self._fixed_style_id = Cell.style_id.fget(self)
+        return self
+
+    @property
+    def style_id(self) -> int:
+        return self._fixed_style_id
+
+    @property
+    def has_style(self) -> bool:
+        return True
+
+
+def _template(
+    ws,
+    column: int,
+    *,
+    font=BODY_FONT,
+    horizontal="left",
+    fill=None,
+    number_format=None,
+    border=BORDER,
+    vertical="center",
+) -> Cell:
+    cell = _TemplateCell(ws, row=1, column=column)
     cell.font = font
-    cell.border = BORDER
-    cell.alignment = Alignment(horizontal=horizontal, vertical="center", wrap_text=True)
+    cell.border = border
+    cell.alignment = Alignment(horizontal=horizontal, vertical=vertical, wrap_text=True)
     if fill is not None:
         cell.fill = fill
     if number_format:
         cell.number_format = number_format
-    return cell
+    return cell.freeze()
 
 
 def _add_sheet(wb, title: str) -> _TemplateSheet:
@@ -196,8 +225,7 @@ def _prepare(ws: _TemplateSheet, widths: Iterable[int], meta: LedgerMeta, *, lan
 def _title_and_header(ws: _TemplateSheet, title: str, headers: Iterable[str]) -> None:
     headers = list(headers)
     last = get_column_letter(len(headers))
-    title_cells = [_template(ws, 1, font=TITLE_FONT, horizontal="center")]
-    title_cells[0].border = Border()
+    title_cells = [_template(ws, 1, font=TITLE_FONT, horizontal="center", border=Border())]
     ws.append_styled([safe_text(title)], title_cells, 36)
     ws.merged_cells.add(f"A1:{last}1")
     header_cells = [
@@ -300,9 +328,7 @@ def _write_summary(ws: _TemplateSheet, summary: Summary, meta: LedgerMeta) -> No
     )
     if meta.filters_text:
         note += f"筛选条件：{meta.filters_text}。"
-    note_cell = [_template(ws, 1)]
-    note_cell[0].border = Border()
-    note_cell[0].alignment = Alignment(horizontal="left", vertical="top", wrap_text=True)
+    note_cell = [_template(ws, 1, border=Border(), vertical="top")]
     row = len(summary.units) + 4
     note = safe_text(note)
     ws.append_styled([note], note_cell, text_lines(note, sum(SUMMARY_WIDTHS) - 2) * LINE_HEIGHT + ROW_PADDING)

@@ -176,3 +176,12 @@ def test_empty_ledger_is_still_a_ledger(build):
     assert tuple(c.value for c in ws[2]) == HEADERS
     assert ws.auto_filter.ref == "A2:K2"
     assert wb["汇总"].cell(3, 2).value == "合计"
+
+
+def test_row_height_counts_line_breaks_in_short_text():
+    from obligations.ledger.workbook import MIN_ROW_HEIGHT, row_height
+
+    capacities = [(0, 20)]
+    assert row_height(["短文本"], capacities) == MIN_ROW_HEIGHT
+    assert row_height(["一\n二\n三"], capacities) == 3 * 13.5 + 5
+    assert row_height(["长" * 25], capacities) == 3 * 13.5 + 5

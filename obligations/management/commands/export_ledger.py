@@ -59,16 +59,19 @@ class Command(BaseCommand):
             raise _bad(f"输出目录不存在：{output.parent}")
         try:
             month = parse_month(options["month"])
-            filters = {
-                "plans": self._plans(options["plan"]),
-                "units": self._units(options["unit"]),
-                "lights": options["light"],
-                "paper": options["paper"].upper(),
-            }
+        except LedgerFilterError as exc:
+            raise _bad(str(exc)) from None
+        filters = {
+            "plans": self._plans(options["plan"]),
+            "units": self._units(options["unit"]),
+            "lights": options["light"],
+            "paper": options["paper"].upper(),
+        }
+        try:
             export = generate_ledger_file(month, filters, trigger=LedgerExport.Trigger.COMMAND)
         except LedgerFilterError as exc:
             raise _bad(str(exc)) from None
-        except Exception as exc:
+        except Exception as exc:  # recorded on the export as failed
             raise CommandError(f"导出失败：{exc}") from exc
         shutil.copyfile(export.file.path, output)
         self.stdout.write(
