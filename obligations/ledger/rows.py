@@ -5,7 +5,8 @@ row), so memory stays flat however many tasks there are.
 Lights follow obligations.status, judged on ``LedgerFilters.as_of``: the month's last day for a
 past month, today for the current one. For a past month the ledger shows that month as it closed:
 plans published and tasks created later are left out, a task completed later counts as still in
-progress (推进中), and only extensions approved by then are listed.
+progress (推进中), and only extensions approved by then are listed, with the deadline then in force.
+The status of a task that was still open is today's (the model keeps no history of it).
 """
 
 from __future__ import annotations
