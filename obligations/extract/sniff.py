@@ -1,0 +1,55 @@
+"""What kind of file this is, from its first bytes (the extension is only a tie-breaker)."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from .records import ExtractionError
+
+_IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"II*\x00", b"MM\x00*", b"BM")
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def detect_kind(data: bytes, filename: str = "") -> str:
+    """Return "pdf", "docx", "xlsx" or "text"; raise ExtractionError for what we cannot read."""
+    head = data[:1024]
+    if not data.strip():
+        raise ExtractionError("文件为空，没有可提取的内容。")
+    if head.startswith(b"%PDF-") or b"%PDF-" in head[:1024]:
+        return "pdf"
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")):
+        return _zip_kind(data, filename)
+    if head.startswith(_OLE2):
+        raise ExtractionError("旧版 Office 文件（.doc/.xls）暂不支持，请另存为 .docx 或 .xlsx 后再上传。")
+    if head.startswith(b"{\\rtf"):
+        raise ExtractionError("RTF 文件暂不支持，请另存为 .docx 或纯文本后再上传。")
+    if head.startswith(_IMAGE_MAGIC) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP"):
+        raise ExtractionError("这是图片文件，请先进行文字识别（OCR）或上传 Word/文本版本。")
+    return "text"
+
+
+def _zip_kind(data: bytes, filename: str) -> str:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        kind = _by_extension(filename) or "Office"
+        raise ExtractionError(f"文件已损坏或不完整，无法作为 {kind} 文件读取。") from exc
+    if "word/document.xml" in names:
+        return "docx"
+    if "xl/workbook.xml" in names:
+        return "xlsx"
+    if any(name.startswith("ppt/") for name in names):
+        raise ExtractionError("演示文稿（.pptx）暂不支持，请上传 Word、Excel、PDF 或文本文件。")
+    if "content.xml" in names:
+        raise ExtractionError("OpenDocument 文件（.odt/.ods）暂不支持，请另存为 .docx 或 .xlsx 后再上传。")
+    raise ExtractionError("这是一个压缩包，不是可识别的 Word/Excel 文件，请解压后上传其中的文件。")
+
+
+def _by_extension(filename: str) -> str | None:
+    lowered = filename.lower()
+    for extension in (".docx", ".xlsx", ".pdf"):
+        if lowered.endswith(extension):
+            return extension
+    return None
