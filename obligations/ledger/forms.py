@@ -23,14 +23,14 @@ class LedgerForm(forms.Form):
         queryset=Plan.objects.none(),
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 6}),
-        help_text="不选则包含全部已发布方案。",
+        help_text="按住 Ctrl（Mac 为 ⌘）可多选；不选则包含全部已发布方案。",
     )
     units = forms.ModelMultipleChoiceField(
         label="单位",
         queryset=Unit.objects.none(),
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 6}),
-        help_text="只列出涉及所选单位（含其所属单位组）的任务。",
+        help_text="可多选；只列出涉及所选单位（含其所属单位组）的任务，不选则包含全部单位。",
     )
     lights = forms.MultipleChoiceField(
         label="红黄绿灯", choices=Light.choices, required=False, widget=forms.CheckboxSelectMultiple

@@ -96,6 +96,7 @@ class LedgerRow:
 @dataclass(slots=True)
 class UnitCounts:
     name: str
+    place: str = ""  # the unit's jurisdiction, shown when two units share a name
     tasks: int = 0
     done: int = 0
     in_progress: int = 0
@@ -123,19 +124,27 @@ class Summary:
         self.units: dict[int, UnitCounts] = {}
         self.total = UnitCounts("合计")
 
-    def add(self, light: str, unit_ids: list[int], names: dict[int, str]) -> None:
+    def add(self, light: str, unit_ids: list[int], names: dict[int, tuple[str, str]]) -> None:
+        """Count one task; ``names`` maps unit id to (name, jurisdiction)."""
         self.total.add(light)
         for unit_id in unit_ids:
             if self.only_units is not None and unit_id not in self.only_units:
                 continue
             counts = self.units.get(unit_id)
             if counts is None:
-                counts = self.units[unit_id] = UnitCounts(names[unit_id])
+                counts = self.units[unit_id] = UnitCounts(*names[unit_id])
             counts.add(light)
 
     def unit_rows(self) -> list[UnitCounts]:
-        """Most tasks first, then by name."""
-        return sorted(self.units.values(), key=lambda c: (-c.tasks, c.name))
+        """Most tasks first, then by name; a name two units share gets its jurisdiction added."""
+        rows = sorted(self.units.values(), key=lambda c: (-c.tasks, c.name, c.place))
+        seen: dict[str, int] = {}
+        for counts in rows:
+            seen[counts.name] = seen.get(counts.name, 0) + 1
+        for counts in rows:
+            if seen[counts.name] > 1 and counts.place and not counts.name.endswith(f"（{counts.place}）"):
+                counts.name = f"{counts.name}（{counts.place}）"
+        return rows
 
 
 class LedgerQuery:
@@ -192,7 +201,7 @@ class LedgerQuery:
         records = self.queryset().values_list(*_TASK_FIELDS).iterator(chunk_size=chunk_size)
         self._number = 0
         self._plan_labels: dict[int, str] = {}
-        self._unit_names: dict[int, str] = {}
+        self._unit_names: dict[int, tuple[str, str]] = {}  # id -> (name, jurisdiction)
         batch: list[tuple] = []
         for record in records:
             batch.append(record)
@@ -247,8 +256,8 @@ class LedgerQuery:
                 self._number,
                 self._plan_labels[plan_id],
                 safe_text(text),
-                safe_text(UNIT_SEPARATOR.join([names[unit_id] for unit_id in lead])),
-                safe_text(UNIT_SEPARATOR.join([names[unit_id] for unit_id in responsible])),
+                safe_text(UNIT_SEPARATOR.join([names[unit_id][0] for unit_id in lead])),
+                safe_text(UNIT_SEPARATOR.join([names[unit_id][0] for unit_id in responsible])),
                 safe_text(person),
                 self._deadline_cell(kind, deadline, raw),
                 safe_text(reports.get(task_id, "")),
@@ -292,7 +301,10 @@ class LedgerQuery:
             if unit_id not in seen:
                 missing.add(unit_id)
         if missing:
-            seen.update(Unit.objects.filter(pk__in=missing).values_list("pk", "name"))
+            for pk, name, place in Unit.objects.filter(pk__in=missing).values_list(
+                "pk", "name", "jurisdiction"
+            ):
+                seen[pk] = (name, place)
         return units
 
     @staticmethod

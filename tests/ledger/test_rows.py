@@ -212,3 +212,19 @@ def test_queries_do_not_grow_with_rows(ledger_world):
     assert from_table("plan") == 2  # two plans
     assert from_table("unit") == 1  # all three units appear in the first chunk
     assert len(captured.captured_queries) == 1 + 3 * chunks + 3
+
+
+def test_summary_tells_apart_units_sharing_a_name(ledger_world):
+    w = ledger_world
+    other = factories.make_unit("区财政局", jurisdiction="邻区")
+    task = factories.make_task(
+        w.plan2, text="邻区财政任务。", lead=[other], deadline=datetime.date(2025, 6, 30)
+    )
+    Task.objects.filter(pk=task.pk).update(created_at=aware(datetime.date(2025, 1, 5)))
+    summary = Summary()
+    rows = rows_of(summary=summary)
+    names = [c.name for c in summary.unit_rows()]
+    assert "区财政局（测试市）" in names and "区财政局（邻区）" in names
+    assert "区住房城乡建设局" in names  # unique names stay as they are
+    # The ledger's own unit columns keep the plain name (as plans write it, and for import).
+    assert by_text(rows)[task.text].values[COL["牵头单位"]] == "区财政局"
