@@ -6,9 +6,7 @@ keyed by name (update_or_create), from ``python manage.py setup_schedules`` and 
 twice. Cron expressions are read in settings.TIME_ZONE (Asia/Shanghai) by django-q; with
 Q_CLUSTER["catch_up"] off, a schedule missed during downtime runs once, not once per missed slot.
 
-To add a job, append a ScheduleSpec, e.g.
-    ScheduleSpec("月度进展台账", "obligations.tasks.monthly_ledger", cron="0 6 1 * *"),
-and run ``python manage.py setup_schedules`` (``migrate`` does it too).
+To add a job, append a ScheduleSpec and run ``python manage.py setup_schedules`` (``migrate`` does it too).
 """
 
 from __future__ import annotations
@@ -65,6 +63,8 @@ SCHEDULES: list[ScheduleSpec] = [
     ScheduleSpec(
         "提醒发送", "obligations.tasks.send_reminders", minutes=lambda: settings.REMINDER_SEND_EVERY_MINUTES
     ),
+    # 06:00 on the 1st: last month's ledger, ready before the office opens.
+    ScheduleSpec("月度进展台账", "obligations.tasks.monthly_ledger", cron="0 6 1 * *"),
 ]
 
 _TIMING = ("schedule_type", "cron", "minutes")

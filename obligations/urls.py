@@ -1,6 +1,17 @@
 from django.urls import path
 
-from .views import actions, dashboard, files, home, imports, notifications, reminder_policy, reviews, tasks
+from .views import (
+    actions,
+    dashboard,
+    files,
+    home,
+    imports,
+    ledgers,
+    notifications,
+    reminder_policy,
+    reviews,
+    tasks,
+)
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -33,4 +44,6 @@ urlpatterns = [
     path("notifications/<int:pk>/open/", notifications.notification_open, name="notification_open"),
     path("notifications/<int:pk>/read/", notifications.notification_read, name="notification_read"),
     path("settings/reminders/", reminder_policy.reminder_policy, name="reminder_policy"),
+    path("ledgers/", ledgers.ledger_index, name="ledger_index"),
+    path("ledgers/<int:pk>/download/", ledgers.ledger_download, name="ledger_download"),
 ]

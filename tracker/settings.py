@@ -10,6 +10,11 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+
+# openpyxl picks its XML writer once, at first import: with lxml present (python-docx pulls it in)
+# it writes every Chinese character of a ledger as a numeric entity. Every process loads these
+# settings before any openpyxl import, so the stdlib writer (plain UTF-8) is chosen everywhere.
+os.environ["OPENPYXL_LXML"] = "False"
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent

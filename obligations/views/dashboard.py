@@ -36,6 +36,18 @@ def filter_form(request: HttpRequest) -> TaskFilterForm:
     )
 
 
+def ledger_export_filters(form: TaskFilterForm, day) -> dict:
+    """The dashboard's plan/unit/light filters as the ledger form's fields, for "导出本月台账"."""
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    plan, unit, light = data.get("plan"), data.get("unit"), data.get("light")
+    return {
+        "month": f"{day:%Y-%m}",
+        "plans": [plan.pk] if plan else [],
+        "units": [unit.pk] if unit else [],
+        "lights": [light] if light else [],
+    }
+
+
 @overview_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     day, cutoff = light_window()
@@ -65,6 +77,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "can_act": role_of(request.user) == SUPERVISOR,
         "light_links": {str(light): form.query_string(light=str(light)) for light in LIGHT_ORDER},
     }
+    context["ledger_export"] = ledger_export_filters(form, day)
     if context["can_act"]:
         context["pending_completions"] = CompletionRequest.objects.filter(
             status=CompletionRequest.Status.PENDING

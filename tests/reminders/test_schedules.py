@@ -57,20 +57,20 @@ def test_changing_the_policy_time_moves_the_schedule(db):
     assert sweep.cron == "15 9 * * *"
     local = sweep.next_run.astimezone(SHANGHAI)
     assert (local.hour, local.minute) == (9, 15)
-    assert install_schedules() == ["每日提醒扫描: unchanged", "提醒发送: unchanged"]
+    assert install_schedules() == [f"{name}: unchanged" for name in (spec.name for spec in SCHEDULES)]
 
 
 def test_duplicates_made_by_hand_are_healed_and_extra_specs_can_be_added(db):
     Schedule.objects.create(
         name="提醒发送", func="obligations.tasks.send_reminders", schedule_type="I", minutes=1
     )
-    ledger = ScheduleSpec("月度进展台账", "obligations.tasks.monthly_ledger", cron="0 6 1 * *")
-    report = install_schedules(specs=[*SCHEDULES, ledger])
-    assert report[-1] == "月度进展台账: created"
+    extra = ScheduleSpec("季度测试任务", "obligations.tasks.send_reminders", cron="0 7 1 */3 *")
+    report = install_schedules(specs=[*SCHEDULES, extra])
+    assert report[-1] == "季度测试任务: created"
     assert Schedule.objects.filter(name="提醒发送").count() == 1
-    entry = Schedule.objects.get(name="月度进展台账")
+    entry = Schedule.objects.get(name="季度测试任务")
     local = entry.next_run.astimezone(SHANGHAI)
-    assert (local.day, local.hour, local.minute) == (1, 6, 0)
+    assert (local.day, local.hour, local.minute, local.month % 3) == (1, 7, 0, 1)
 
 
 def test_nothing_is_installed_at_import_or_app_start(db):

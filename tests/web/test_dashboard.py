@@ -267,3 +267,29 @@ def test_unit_ranking_fast_path_agrees_with_the_general_one(scene):
     fast = unit_ranking(tasks, day, cutoff, all_published=True)
     assert [(r.pk, r.name, r.counts) for r in fast] == [(r.pk, r.name, r.counts) for r in general]
     assert {r.name: r.counts.total for r in fast}["市税务局"] == 5
+
+
+def test_ledger_download_from_the_dashboard_keeps_its_filters(scene, as_user):
+    """The dashboard's 导出本月进展台账 posts its plan/unit/light filters to the ledger page."""
+    import io
+
+    import openpyxl
+    from lxml import html
+
+    client = as_user(scene.supervisor)
+    page = client.get(reverse("dashboard"), {"plan": scene.plan2.pk, "light": "red"}).content.decode()
+    form = html.fromstring(page).get_element_by_id("ledger-export")
+    assert form.get("action") == reverse("ledger_index")
+    fields = [(field.get("name"), field.get("value")) for field in form.iter("input")]
+    assert ("plans", str(scene.plan2.pk)) in fields and ("lights", "red") in fields
+    assert ("month", f"{timezone.localdate():%Y-%m}") in fields
+    assert not any(name == "units" for name, _ in fields)
+
+    response = client.post(reverse("ledger_index"), dict(fields))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    workbook = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    ledger = workbook.worksheets[1]
+    texts = [row[2] for row in ledger.iter_rows(min_row=3, values_only=True)]
+    red_in_plan2 = [scene.extra["red_c"].text, scene.extra["red_ac"].text]
+    assert sorted(texts) == sorted(red_in_plan2)

@@ -268,6 +268,24 @@ CASES = [
         },
     ),
     Case(
+        "ledger_index",
+        lambda w: reverse("ledger_index"),
+        {"anonymous": LOGIN, "liaison_own": 404, "liaison_other": 404, "leader": 200, "supervisor": 200},
+    ),
+    Case(
+        "ledger_index_post",
+        lambda w: reverse("ledger_index"),
+        {"anonymous": LOGIN, "liaison_own": 404, "liaison_other": 404, "leader": 200, "supervisor": 200},
+        "post",
+        lambda w: {"month": f"{timezone.localdate():%Y-%m}", "paper": "A4"},
+    ),
+    Case(
+        "ledger_download",
+        lambda w: reverse("ledger_download", args=[w.ledger.pk]),
+        # A unit's leader sees only the ledgers they made (limited to their units); this one is the supervisor's.
+        {"anonymous": LOGIN, "liaison_own": 404, "liaison_other": 404, "leader": 404, "supervisor": 200},
+    ),
+    Case(
         "import_discard",
         lambda w: reverse("import_discard", args=[w.source.pk]),
         SUPERVISOR_ONLY_POST,
@@ -329,6 +347,9 @@ def matrix(world):
     w.notification = Notification.objects.create(user=w.liaison_a, title="提醒", url=f"/tasks/{w.task_a.pk}/")
     w.ready_plan = make_plan("可发布的草稿", status="draft")
     make_task(w.ready_plan, lead=[w.unit_a])
+    from obligations.ledger import generate_ledger_file
+
+    w.ledger = generate_ledger_file(timezone.localdate().replace(day=1), {}, "manual", user=w.supervisor)
     return w
 
 
