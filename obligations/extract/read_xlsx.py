@@ -47,11 +47,27 @@ def _merged_ranges(data: bytes, sheet_path: str | None) -> list[tuple[int, int, 
     return ranges
 
 
+# Spreadsheets written against formula injection (OWASP) put an apostrophe before text starting
+# with one of these; the apostrophe is an escape, not part of the text.
+_FORMULA_TRIGGERS = tuple("=+-@\t\r＝＋－＠")
+
+
+def _unescape(value: object) -> object:
+    if (
+        isinstance(value, str)
+        and value.startswith("'")
+        and value[1:2]
+        and value[1:].startswith(_FORMULA_TRIGGERS)
+    ):
+        return value[1:]
+    return value
+
+
 def _sheet_rows(sheet: object) -> list[list[object]]:
     rows: list[list[object]] = []
     empty_run = 0
     for row in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS):  # type: ignore[attr-defined]
-        values = list(row)
+        values = [_unescape(value) for value in row]
         if any(value not in (None, "") for value in values):
             empty_run = 0
         else:

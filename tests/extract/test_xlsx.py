@@ -224,3 +224,18 @@ def test_a_date_typed_as_a_number_is_read_as_an_excel_date() -> None:
     sheet.append([1, "编制规划", "区发改局", 44926])  # 2022-12-31 without a date format
     (task,) = extract_bytes(save(workbook), "t.xlsx").notices[0].tasks
     assert task.deadline == "2022-12-31"
+
+
+def test_an_apostrophe_escaping_a_formula_is_dropped_other_apostrophes_stay() -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["序号", "任务内容", "牵头单位", "完成时限"])
+    sheet.append([1, '\'=HYPERLINK("http://x")开展专项整治', "区司法局", "2022年6月底前"])
+    sheet.append([2, "'+加强督查", "区金融办", "2022年底前"])
+    sheet.append([3, "'一网通办'改革", "区大数据中心", "2022年底前"])
+    tasks = extract_bytes(save(workbook), "tasks.xlsx").to_dict()["notices"][0]["tasks"]
+    assert [t["text"] for t in tasks] == [
+        '=HYPERLINK("http://x")开展专项整治',
+        "+加强督查",
+        "'一网通办'改革",
+    ]
