@@ -10,6 +10,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import openpyxl
 import pytest
 from django.db import close_old_connections
 from django.utils import timezone
@@ -17,7 +18,17 @@ from django_q.models import OrmQ, Schedule, Success
 from django_q.tasks import async_task
 
 from obligations.holidays import clear_calendar_cache, get_calendar
-from obligations.models import DigestEmail, HolidayOverride, Notification, Reminder, ReminderPolicy, SweepRun
+from obligations.ledger.monthly import previous_month
+from obligations.models import (
+    DigestEmail,
+    HolidayOverride,
+    LedgerExport,
+    Notification,
+    Reminder,
+    ReminderPolicy,
+    SweepRun,
+    Task,
+)
 
 from .. import factories
 from .cluster import Cluster, cluster_env, free_port, read_mails, redis_server_path, wait_for
@@ -312,3 +323,37 @@ def test_with_the_redis_broker(redis_url, clusters, mail_dir):  # redis outlives
     wait_for(world.all_sent, "the sweep and its digests over Redis", cluster)
     world.assert_exactly_once(mail_dir)
     assert not OrmQ.objects.exists()  # the tasks went through Redis, not the ORM queue
+
+
+def test_the_monthly_ledger_schedule_writes_last_months_ledger(clusters, mail_dir, settings):
+    """月度进展台账 fires in the cluster: last month's workbook is written, recorded, announced."""
+    supervisor = factories.make_supervisor("ledger_supervisor")
+    month = previous_month(timezone.localdate())
+    # Published and created during last month, so last month's ledger holds them.
+    during = timezone.make_aware(datetime.datetime.combine(month, datetime.time(9)))
+    plan = factories.make_plan("台账测试方案", published_at=during)
+    unit = factories.make_unit("台账测试局")
+    for n in range(3):
+        factories.make_task(plan, lead=[unit], text=f"台账测试任务{n}", deadline=timezone.localdate())
+    Task.objects.update(created_at=during)
+    fire_now("月度进展台账")
+    cluster = clusters(cluster_env(mail_dir, MEDIA_ROOT=str(settings.MEDIA_ROOT)))
+    export = wait_for(
+        lambda: LedgerExport.objects.filter(status="done").first(),
+        "the scheduled ledger",
+        cluster,
+        timeout=120,
+    )
+    assert (export.trigger, export.month, export.rows) == ("scheduled", month, 3)
+    sheet = openpyxl.load_workbook(export.file.path).worksheets[1]
+    assert sorted(row[2] for row in sheet.iter_rows(min_row=3, values_only=True)) == [
+        f"台账测试任务{n}" for n in range(3)
+    ]
+    assert Notification.objects.filter(user=supervisor, url=f"/ledgers/{export.pk}/download/").count() == 1
+    wait_for(
+        lambda: Success.objects.filter(group="月度进展台账").exists(), "the ledger task's result", cluster
+    )
+    entry = Schedule.objects.get(name="月度进展台账")
+    local = timezone.localtime(entry.next_run)
+    assert (local.day, local.hour, local.minute) == (1, 6, 0) and entry.next_run > timezone.now()
+    assert LedgerExport.objects.count() == 1
