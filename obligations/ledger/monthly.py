@@ -2,7 +2,8 @@
 
 Runs from django-q (obligations.tasks.monthly_ledger). A run that already produced that month's
 scheduled ledger does nothing, so a retried or caught-up schedule never leaves two copies; each
-run is recorded as a LedgerExport (trigger "scheduled"), and supervisors get an in-app notice.
+run is recorded as a LedgerExport (trigger "scheduled"), and supervisors get an in-app notice in
+the same transaction that marks the export done.
 """
 
 from __future__ import annotations
@@ -32,9 +33,11 @@ def run_monthly_ledger(month: datetime.date | None = None, force: bool = False) 
     )
     if done.exists() and not force:
         return None
-    export = generate_ledger_file(month, {}, trigger=LedgerExport.Trigger.SCHEDULED)
-    _notify_supervisors(export)
-    return export
+    # "Done" and "supervisors told" commit together: a worker that dies in between leaves neither,
+    # and the retried schedule makes the ledger and the notices again.
+    return generate_ledger_file(
+        month, {}, trigger=LedgerExport.Trigger.SCHEDULED, on_done=_notify_supervisors
+    )
 
 
 def _notify_supervisors(export: LedgerExport) -> None:

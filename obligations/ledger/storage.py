@@ -11,10 +11,12 @@ import datetime
 import logging
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
 from django.core.files.storage import default_storage
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import FileResponse
 from django.utils import timezone
@@ -82,8 +84,17 @@ def build_ledger(
     return write_workbook(dest, query.rows(summary), summary, meta)
 
 
-def generate_ledger_file(month: datetime.date, filters: dict, trigger: str, user=None) -> LedgerExport:
+def generate_ledger_file(
+    month: datetime.date,
+    filters: dict,
+    trigger: str,
+    user=None,
+    on_done: Callable[[LedgerExport], None] | None = None,
+) -> LedgerExport:
     """Write a ledger file and record it. On failure the record says so and the error is raised again.
+
+    ``on_done(export)`` runs in the transaction that marks the export done, so whatever it writes
+    (the supervisors' notices) exists exactly when the export is done; if it fails, nothing is done.
 
     ``filters``: {"plans": [id], "units": [id], "lights": ["red", ...], "paper": "A4"|"A3"}, all
     optional. A bad month or filter raises LedgerFilterError before anything is recorded.
@@ -108,20 +119,25 @@ def generate_ledger_file(month: datetime.date, filters: dict, trigger: str, user
         rows = build_ledger(partial, spec, user=export.created_by)
         os.chmod(partial, settings.FILE_UPLOAD_PERMISSIONS or 0o644)  # mkstemp made it 0600
         os.replace(partial, final)
+        with transaction.atomic():
+            export.file.name = name
+            export.rows = rows
+            export.size = final.stat().st_size
+            export.status = LedgerExport.Status.DONE
+            export.finished_at = timezone.now()
+            export.save(update_fields=["file", "rows", "size", "status", "finished_at"])
+            if on_done is not None:
+                on_done(export)
     except BaseException as exc:
         Path(partial).unlink(missing_ok=True)
+        final.unlink(missing_ok=True)
+        export.file.name = ""
         export.status = LedgerExport.Status.FAILED
         export.error = f"{type(exc).__name__}: {exc}"[:2000]
         export.finished_at = timezone.now()
-        export.save(update_fields=["status", "error", "finished_at"])
+        export.save(update_fields=["file", "status", "error", "finished_at"])
         log.exception("ledger export %s failed", export.pk)
         raise
-    export.file.name = name
-    export.rows = rows
-    export.size = final.stat().st_size
-    export.status = LedgerExport.Status.DONE
-    export.finished_at = timezone.now()
-    export.save(update_fields=["file", "rows", "size", "status", "finished_at"])
     return export
 
 

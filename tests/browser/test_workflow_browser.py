@@ -27,8 +27,8 @@ def login(page, username: str) -> None:
     assert "登录督办台账" in page.content()
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("button[type=submit]")
 
 
 def light_count(page, light: str) -> int:
@@ -47,7 +47,8 @@ def test_import_publish_report_complete_approve(new_page, screenshots, tmp_path)
     login(boss, supervisor.username)
     assert boss.url.endswith("/dashboard/")
     assert light_count(boss, "red") == 0
-    boss.click("text=方案导入")
+    with boss.expect_navigation():
+        boss.click("text=方案导入")
     boss.set_input_files("#id_file", str(SEED))
     boss.click("text=上传并提取")
     boss.wait_for_url(re.compile(r"/imports/\d+/$"))
@@ -60,8 +61,8 @@ def test_import_publish_report_complete_approve(new_page, screenshots, tmp_path)
     row = boss.locator(f"#row-{first.pk}")
     row.locator("textarea[name=responsible_units]").fill("市财政局、市行政审批服务局")
     row.locator("input[name=responsible_person]").fill("王五")
-    row.locator("text=保存").click()
-    boss.wait_for_load_state()
+    with boss.expect_navigation():
+        row.locator("text=保存").click()
     assert f"第 {first.order} 项已保存" in boss.content()
     first.refresh_from_db()
     assert first.responsible_person == "王五"
@@ -70,16 +71,17 @@ def test_import_publish_report_complete_approve(new_page, screenshots, tmp_path)
     }  # 审批局 leads already
 
     # Units the registry does not know are confirmed; then each plan is published.
-    boss.click("text=其余全部确认为新单位")
-    boss.wait_for_load_state()
+    with boss.expect_navigation():
+        boss.click("text=其余全部确认为新单位")
     assert "已确认" in boss.content()
     while boss.locator("button.publish").count():
-        boss.locator("button.publish").first.click()
-        boss.wait_for_load_state()
+        with boss.expect_navigation():
+            boss.locator("button.publish").first.click()
         assert "已发布" in boss.content()
     assert set(Plan.objects.values_list("status", flat=True)) == {"published"}
 
-    boss.click("text=督办总览")
+    with boss.expect_navigation():
+        boss.click("text=督办总览")
     red_before, done_before = light_count(boss, "red"), light_count(boss, "done")
     assert red_before > 0 and done_before == 0
     boss.screenshot(path=str(screenshots / "dashboard.png"), full_page=True)
@@ -101,8 +103,8 @@ def test_import_publish_report_complete_approve(new_page, screenshots, tmp_path)
     evidence.write_bytes(PDF)
     liaison.fill("#panel-progress textarea[name=text]", "已完成平台对接，正在试运行。")
     liaison.set_input_files("#panel-progress input[type=file]", str(evidence))
-    liaison.click("#panel-progress button[type=submit]")
-    liaison.wait_for_load_state()
+    with liaison.expect_navigation():
+        liaison.click("#panel-progress button[type=submit]")
     assert "进展情况已报送" in liaison.content()
     assert "已完成平台对接，正在试运行。" in liaison.locator("#timeline").inner_text()
     assert liaison.locator("#timeline a", has_text="会议纪要.pdf").count() == 1
@@ -110,8 +112,8 @@ def test_import_publish_report_complete_approve(new_page, screenshots, tmp_path)
 
     liaison.click("#panel-completion summary")
     liaison.fill("#panel-completion textarea[name=summary]", "平台已上线运行，任务完成。")
-    liaison.click("#panel-completion button[type=submit]")
-    liaison.wait_for_load_state()
+    with liaison.expect_navigation():
+        liaison.click("#panel-completion button[type=submit]")
     assert "办结申请已提交" in liaison.content()
     assert liaison.locator(".task-status").inner_text().startswith("办结待审核")
     liaison.screenshot(path=str(screenshots / "task_page.png"), full_page=True)
@@ -124,13 +126,15 @@ def test_import_publish_report_complete_approve(new_page, screenshots, tmp_path)
     assert width <= 400, width  # no sideways scrolling on a phone
 
     # --- The supervisor approves; the dashboard moves. --------------------------------------
-    boss.click("text=待审核")
+    with boss.expect_navigation():
+        boss.click("text=待审核")
     assert "平台已上线运行，任务完成。" in boss.content()
-    boss.click("#completions button[value=approve]")
-    boss.wait_for_load_state()
+    with boss.expect_navigation():
+        boss.click("#completions button[value=approve]")
     assert "已审核通过" in boss.content()
     assert CompletionRequest.objects.get(task=task).status == "approved"
-    boss.click("text=督办总览")
+    with boss.expect_navigation():
+        boss.click("text=督办总览")
     assert light_count(boss, "done") == done_before + 1
     assert light_count(boss, "red") == red_before - 1  # the seed's deadlines are long past
 
@@ -157,17 +161,17 @@ def test_two_liaisons_at_once(new_page, screenshots):
         page.goto(f"/tasks/{task.pk}/")
     first.fill("#panel-progress textarea[name=text]", "财政局先保存")
     second.fill("#panel-progress textarea[name=text]", "税务局后保存，内容很长")
-    first.click("#panel-progress button[type=submit]")
-    first.wait_for_load_state()
-    second.click("#panel-progress button[type=submit]")
-    second.wait_for_load_state()
+    with first.expect_navigation():
+        first.click("#panel-progress button[type=submit]")
+    with second.expect_navigation():
+        second.click("#panel-progress button[type=submit]")
     assert "已被他人修改" in second.content()
     assert second.input_value("#panel-progress textarea[name=text]") == "税务局后保存，内容很长"
     assert "财政局先保存" in second.locator("#timeline").inner_text()
     second.screenshot(path=str(screenshots / "stale_save.png"), full_page=False)
     assert list(ProgressReport.objects.values_list("text", flat=True)) == ["财政局先保存"]
     # Submitting again, deliberately, now works.
-    second.click("#panel-progress button[type=submit]")
-    second.wait_for_load_state()
+    with second.expect_navigation():
+        second.click("#panel-progress button[type=submit]")
     assert "进展情况已报送" in second.content()
     assert ProgressReport.objects.count() == 2

@@ -87,3 +87,24 @@ def test_a_failed_run_is_recorded_and_the_next_run_tries_again(ledger_world, mon
     monkeypatch.undo()
     tasks.monthly_ledger(f"{MONTH:%Y-%m}")
     assert LedgerExport.objects.filter(status="done", trigger="scheduled").count() == 1
+
+
+def test_done_and_notified_commit_together(ledger_world, monkeypatch):
+    """A run that dies while telling supervisors leaves no "done" export (and no file): the
+    retried schedule then makes the ledger and the notices, so supervisors are always told."""
+    from obligations.ledger import monthly
+
+    def dies(export):
+        raise RuntimeError("worker died while notifying")
+
+    monkeypatch.setattr(monthly, "_notify_supervisors", dies)
+    with pytest.raises(RuntimeError):
+        tasks.monthly_ledger(f"{MONTH:%Y-%m}")
+    failed = LedgerExport.objects.get()
+    assert (failed.status, failed.file.name) == ("failed", "")
+    assert not LedgerExport.objects.filter(status="done").exists()
+    monkeypatch.undo()
+
+    assert tasks.monthly_ledger(f"{MONTH:%Y-%m}").startswith("ledger 2025-03:")
+    done = LedgerExport.objects.get(status="done")
+    assert Notification.objects.filter(url=f"/ledgers/{done.pk}/download/").count() == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime
 import email
 import email.policy
 import os
@@ -20,6 +21,7 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.db import close_old_connections, connection
+from django.utils import timezone
 
 MANAGE = str(Path(settings.BASE_DIR) / "manage.py")
 
@@ -132,6 +134,12 @@ def wait_for(predicate: Callable[[], object], what: str, cluster: Cluster, timeo
                 f"qcluster exited ({cluster.proc.returncode}) waiting for {what}:\n{cluster.log()}"
             )
         time.sleep(0.1)
+
+
+def wait_until(moment: datetime.datetime) -> None:
+    """Wait until the clock has passed ``moment`` (e.g. a claim's expiry read from the database)."""
+    while (left := (moment - timezone.now()).total_seconds()) >= 0:
+        time.sleep(min(left + 0.05, 0.5))
 
 
 _SEPARATOR = re.compile(rb"^-{79}$", re.MULTILINE)

@@ -31,7 +31,15 @@ from obligations.models import (
 )
 
 from .. import factories
-from .cluster import Cluster, cluster_env, free_port, read_mails, redis_server_path, wait_for
+from .cluster import (
+    Cluster,
+    cluster_env,
+    free_port,
+    read_mails,
+    redis_server_path,
+    wait_for,
+    wait_until,
+)
 
 pytestmark = [pytest.mark.cluster, pytest.mark.django_db(transaction=True)]
 
@@ -178,7 +186,9 @@ def test_kill_9_while_sending_then_restart_sends_everything_exactly_once(cluster
     interrupted = set(DigestEmail.objects.filter(status="sending").values_list("pk", flat=True))
     assert interrupted
 
-    time.sleep(3.5)  # the dead sender's claim expires
+    # The dead sender's claims expire REMINDER_CLAIM_TIMEOUT_SECONDS after they were last refreshed.
+    last_claim = max(DigestEmail.objects.filter(pk__in=interrupted).values_list("claimed_at", flat=True))
+    wait_until(last_claim + datetime.timedelta(seconds=3))
     fire_now(SEND)
     second = clusters({**env, "TEST_MAIL_DELAY": "0.05"})
     wait_for(world.all_sent, "the remaining digests", second)
@@ -205,7 +215,8 @@ def test_kill_9_mid_generation_then_restart_resumes_the_sweep(clusters, mail_dir
     assert SweepRun.objects.get(day=world.today).status == "running"
     assert read_mails(mail_dir) == []  # digests wait for the whole day's rows
 
-    time.sleep(3.5)  # the dead sweep becomes stale
+    # The dead sweep becomes stale REMINDER_SWEEP_STALE_SECONDS after it started.
+    wait_until(SweepRun.objects.get(day=world.today).started_at + datetime.timedelta(seconds=3))
     fire_now(SEND)
     second = clusters(env)  # the sender's catch-up resumes today's sweep
     wait_for(world.all_sent, "the resumed sweep and its digests", second)
@@ -217,7 +228,6 @@ def test_kill_9_mid_generation_then_restart_resumes_the_sweep(clusters, mail_dir
 def test_two_sweeps_at_once_in_the_cluster(clusters, mail_dir):
     world = World(liaisons=4, tasks_per_liaison=8)
     cluster = clusters(cluster_env(mail_dir, REMINDER_SWEEP_BATCH="3"))
-    time.sleep(2)  # workers up
     for _ in range(2):
         async_task("obligations.tasks.daily_sweep", force=True, task_name=f"sweep-{_}")
         async_task("obligations.tasks.send_reminders", task_name=f"send-{_}")
@@ -255,7 +265,7 @@ def test_mail_failures_are_retried_then_marked_failed(clusters, mail_dir):
     digest = DigestEmail.objects.first()
     assert "模拟邮件服务器故障" in digest.last_error and digest.next_attempt_at > digest.created_at
     assert set(Reminder.objects.values_list("status", "attempts")) == {("pending", 1)}
-    time.sleep(1.2)
+    wait_until(max(DigestEmail.objects.values_list("next_attempt_at", flat=True)))
     async_task("obligations.tasks.send_reminders")  # the next sender run (every minute in production)
     wait_for(
         lambda: DigestEmail.objects.filter(status="failed").count() == len(world.users),
@@ -338,12 +348,15 @@ def test_the_monthly_ledger_schedule_writes_last_months_ledger(clusters, mail_di
     Task.objects.update(created_at=during)
     fire_now("月度进展台账")
     cluster = clusters(cluster_env(mail_dir, MEDIA_ROOT=str(settings.MEDIA_ROOT)))
-    export = wait_for(
-        lambda: LedgerExport.objects.filter(status="done").first(),
-        "the scheduled ledger",
-        cluster,
-        timeout=120,
-    )
+
+    def announced_export() -> LedgerExport | None:
+        # The state asserted below: the ledger done *and* the supervisor told about it.
+        for export in LedgerExport.objects.filter(status="done"):
+            if Notification.objects.filter(user=supervisor, url=f"/ledgers/{export.pk}/download/").exists():
+                return export
+        return None
+
+    export = wait_for(announced_export, "the scheduled ledger and its notice", cluster, timeout=120)
     assert (export.trigger, export.month, export.rows) == ("scheduled", month, 3)
     sheet = openpyxl.load_workbook(export.file.path).worksheets[1]
     assert sorted(row[2] for row in sheet.iter_rows(min_row=3, values_only=True)) == [
