@@ -7,7 +7,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from obligations.demo import DEMO_ACCOUNTS
+from obligations.devtools.demo import DEMO_ACCOUNTS
 from obligations.models import Membership, Plan, Task, Unit
 from obligations.roles import role_of, visible_tasks
 

@@ -7,8 +7,8 @@ import datetime
 import pytest
 
 from obligations.extract import ExtractedTask, ExtractionResult, Notice
-from obligations.importing import UnitDirectory, store_extraction, task_fields
 from obligations.models import Assignment, ChangeLog, Plan, SourceDocument, Task, Unit, UnitAlias
+from obligations.plans.importing import UnitDirectory, store_extraction, task_fields
 
 pytestmark = pytest.mark.django_db
 

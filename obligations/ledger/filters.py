@@ -11,7 +11,7 @@ import datetime
 import re
 from dataclasses import dataclass
 
-from ..status import Light
+from ..models.lights import Light
 
 PAPERS = {"A4": "A4 横向", "A3": "A3 横向"}
 LIGHTS = [str(light) for light in Light]

@@ -1,6 +1,6 @@
 """The scheduled monthly ledger: on the first of a month, the ledger of the month that just ended.
 
-Runs from django-q (obligations.tasks.monthly_ledger). A run that already produced that month's
+Runs from django-q (obligations.reminders.jobs.monthly_ledger). A run that already produced that month's
 scheduled ledger does nothing, so a retried or caught-up schedule never leaves two copies; each
 run is recorded as a LedgerExport (trigger "scheduled"), and supervisors get an in-app notice in
 the same transaction that marks the export done.

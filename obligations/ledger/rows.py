@@ -2,7 +2,7 @@
 units, latest progress report and approved extensions come from three more queries (never one per
 row), so memory stays flat however many tasks there are.
 
-Lights follow obligations.status, judged on ``LedgerFilters.as_of``: the month's last day for a
+Lights follow obligations.models.lights, judged on ``LedgerFilters.as_of``: the month's last day for a
 past month, today for the current one. For a past month the ledger shows that month as it closed:
 plans published and tasks created later are left out, a task completed later counts as still in
 progress (推进中), and only extensions approved by then are listed, with the deadline then in force.
@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from ..holidays import get_calendar
 from ..models import Assignment, ExtensionRequest, Plan, ProgressReport, Task, Unit
-from ..status import Light, light_of, today, yellow_cutoff
+from ..models.lights import Light, light_of, today, yellow_cutoff
 from ..workdays import WorkdayCalendar
 from .cells import chinese_date, safe_text
 from .filters import LedgerFilters

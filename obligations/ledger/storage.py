@@ -22,8 +22,8 @@ from django.http import FileResponse
 from django.utils import timezone
 
 from ..models import LedgerExport, Plan, Unit
+from ..models.lights import Light
 from ..roles import LEADER, SUPERVISOR, member_unit_ids, role_of, visible_tasks
-from ..status import Light
 from .filters import PAPERS, LedgerFilters, month_label
 from .rows import LedgerQuery, Summary
 from .workbook import LedgerMeta, write_workbook

@@ -21,7 +21,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.writer.excel import ExcelWriter
 
-from ..status import Light
+from ..models.lights import Light
 from .cells import chinese_date, safe_text
 from .engine import openpyxl
 from .rows import HEADERS, LedgerRow, Summary, UnitCounts

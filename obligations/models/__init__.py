@@ -1,10 +1,11 @@
-from .audit import ChangeLog
 from .calendar import HolidayOverride, HolidayYear
-from .ledgers import LedgerExport
-from .plans import Plan, SourceDocument
-from .reminders import DigestEmail, Notification, Reminder, ReminderPolicy
-from .sweeps import SweepRun
-from .tasks import (
+from .changelog import ChangeLog
+from .delivery import DigestEmail, Notification, Reminder, ReminderPolicy
+from .documents import Plan, SourceDocument
+from .ledger_exports import LedgerExport
+from .organisation import Membership, Unit, UnitAlias
+from .sweep_runs import SweepRun
+from .work import (
     Assignment,
     CompletionRequest,
     Evidence,
@@ -13,7 +14,6 @@ from .tasks import (
     Task,
     TaskOccurrence,
 )
-from .units import Membership, Unit, UnitAlias
 
 __all__ = [
     "Assignment",

@@ -1,5 +1,5 @@
 """Reminders: policy -> outbox rows (sweep), outbox -> e-mail and in-app notifications (outbox),
-recurring obligations (recurrence). django-q entry points live in obligations.tasks."""
+recurring obligations (recurrence). django-q entry points live in obligations.reminders.jobs."""
 
 from .outbox import SendStats, send_due
 from .recurrence import refresh_recurring

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 
 from django.db import connection, models, transaction
 
-from ..bulk import db_value
+from ..devtools.bulk import db_value
 
 
 def insert_ignoring_conflicts(

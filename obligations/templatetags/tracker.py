@@ -9,7 +9,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from ..status import Light
+from ..models.lights import Light
 
 register = template.Library()
 

@@ -1,6 +1,6 @@
 """POST-only actions on a task: report, ask to close or extend, decide, remind, edit.
 
-Each view checks who may act, validates the form and calls obligations.workflows; on any
+Each view checks who may act, validates the form and calls obligations.workflow; on any
 refusal the task page is shown again with the user's input kept and the reason in Chinese.
 """
 
@@ -14,15 +14,15 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
-from .. import workflows
-from ..dashboard import published
+from ..dashboard.counts import published
 from ..forms import CompletionForm, DecisionForm, ExtensionForm, ProgressForm, ReminderForm, TaskEditForm
-from ..manual_reminders import remind_unit, request_manual_reminder
 from ..models import Assignment, CompletionRequest, ExtensionRequest, Task, Unit
+from ..models.lights import Light, light_q
+from ..reminders.manual import remind_unit, request_manual_reminder
 from ..roles import LIAISON, acting_unit, editable_tasks, role_of, visible_tasks
-from ..status import Light, light_q
+from ..workflow import reports as workflows
 from .common import light_window, supervisor_required
-from .tasks import _unit_choices, render_task_page, visible_task
+from .task_pages import _unit_choices, render_task_page, visible_task
 
 
 def _task_url(task: Task, anchor: str = "") -> str:

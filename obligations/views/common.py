@@ -11,8 +11,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
 from ..holidays import get_calendar
+from ..models.lights import today, yellow_cutoff
 from ..roles import LEADER, SUPERVISOR, role_of
-from ..status import today, yellow_cutoff
 
 
 def light_window() -> tuple[datetime.date, datetime.date]:

@@ -6,9 +6,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
-from ..evidence import safe_filename
 from ..models import Evidence, SourceDocument
 from ..roles import visible_tasks
+from ..workflow.evidence import safe_filename
 from .common import supervisor_required
 
 

@@ -9,11 +9,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django_q.models import Schedule
 
-from .. import audit
 from ..models import DigestEmail, Reminder, ReminderPolicy, SweepRun
-from ..reminders.forms import ReminderPolicyForm
+from ..reminders.policy_form import ReminderPolicyForm
+from ..reminders.schedules import SCHEDULES
 from ..roles import is_supervisor
-from ..schedules import SCHEDULES
+from ..workflow import audit
 
 FIELDS = ReminderPolicyForm.Meta.fields
 

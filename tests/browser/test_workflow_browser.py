@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from obligations.demo import load_units
+from obligations.devtools.demo import load_units
 from obligations.models import CompletionRequest, Evidence, Plan, ProgressReport, Unit
 from obligations.roles import visible_tasks
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from obligations.benchmarks.extract import TARGET_MB_PER_S, run
+from obligations.devtools.bench_extract import TARGET_MB_PER_S, run
 
 
 class Context:

@@ -9,9 +9,9 @@ import openpyxl
 import pytest
 from django_q.models import Schedule
 
-from obligations import tasks
 from obligations.ledger.monthly import previous_month
 from obligations.models import LedgerExport, Notification
+from obligations.reminders import jobs as tasks
 from tests import factories
 
 from .conftest import MONTH
@@ -34,7 +34,7 @@ def test_previous_month(day, expected):
 def test_the_schedule_runs_on_the_first_at_six_shanghai_time():
     entry = Schedule.objects.get(name="月度进展台账")
     assert (entry.func, entry.schedule_type, entry.cron) == (
-        "obligations.tasks.monthly_ledger",
+        "obligations.reminders.jobs.monthly_ledger",
         "C",
         "0 6 1 * *",
     )

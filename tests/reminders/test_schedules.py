@@ -14,7 +14,7 @@ from django_q.models import OrmQ, Schedule
 from django_q.scheduler import scheduler
 
 from obligations.models import ReminderPolicy
-from obligations.schedules import SCHEDULES, ScheduleSpec, install_schedules
+from obligations.reminders.schedules import SCHEDULES, ScheduleSpec, install_schedules
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 NAMES = sorted(spec.name for spec in SCHEDULES)
@@ -38,7 +38,7 @@ def test_migrate_installed_them_and_reinstalling_changes_nothing(db, capsys):
 def test_the_sweep_runs_daily_at_the_policy_time_in_shanghai(db):
     sweep = Schedule.objects.get(name="每日提醒扫描")
     assert (sweep.func, sweep.schedule_type, sweep.cron) == (
-        "obligations.tasks.daily_sweep",
+        "obligations.reminders.jobs.daily_sweep",
         "C",
         "30 8 * * *",
     )
@@ -46,7 +46,11 @@ def test_the_sweep_runs_daily_at_the_policy_time_in_shanghai(db):
     assert (local.hour, local.minute) == (8, 30)
     assert timezone.now() < sweep.next_run <= timezone.now() + datetime.timedelta(days=1)
     sender = Schedule.objects.get(name="提醒发送")
-    assert (sender.func, sender.schedule_type, sender.minutes) == ("obligations.tasks.send_reminders", "I", 1)
+    assert (sender.func, sender.schedule_type, sender.minutes) == (
+        "obligations.reminders.jobs.send_reminders",
+        "I",
+        1,
+    )
 
 
 def test_changing_the_policy_time_moves_the_schedule(db):
@@ -62,9 +66,9 @@ def test_changing_the_policy_time_moves_the_schedule(db):
 
 def test_duplicates_made_by_hand_are_healed_and_extra_specs_can_be_added(db):
     Schedule.objects.create(
-        name="提醒发送", func="obligations.tasks.send_reminders", schedule_type="I", minutes=1
+        name="提醒发送", func="obligations.reminders.jobs.send_reminders", schedule_type="I", minutes=1
     )
-    extra = ScheduleSpec("季度测试任务", "obligations.tasks.send_reminders", cron="0 7 1 */3 *")
+    extra = ScheduleSpec("季度测试任务", "obligations.reminders.jobs.send_reminders", cron="0 7 1 */3 *")
     report = install_schedules(specs=[*SCHEDULES, extra])
     assert report[-1] == "季度测试任务: created"
     assert Schedule.objects.filter(name="提醒发送").count() == 1
@@ -78,11 +82,11 @@ def test_nothing_is_installed_at_import_or_app_start(db):
     apps.get_app_config("obligations").ready()
     import importlib
 
-    import obligations.schedules
-    import obligations.tasks
+    import obligations.reminders.jobs
+    import obligations.reminders.schedules
 
-    importlib.reload(obligations.schedules)
-    importlib.reload(obligations.tasks)
+    importlib.reload(obligations.reminders.schedules)
+    importlib.reload(obligations.reminders.jobs)
     assert not Schedule.objects.exists()
     call_command("migrate", verbosity=0)  # post_migrate puts them back
     assert sorted(ours().values_list("name", flat=True)) == NAMES

@@ -7,9 +7,9 @@ import datetime
 import pytest
 from django.core import mail
 
-from obligations import tasks
 from obligations.models import HolidayOverride, Reminder, SweepRun
 from obligations.reminders import catch_up, run_daily_sweep
+from obligations.reminders import jobs as tasks
 
 from .conftest import at, days
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from obligations.importing import UnitDirectory
 from obligations.models import Assignment, ChangeLog, Plan, SourceDocument, Task, Unit, UnitAlias
+from obligations.plans.importing import UnitDirectory
 from obligations.roles import visible_tasks
 
 from ..factories import make_liaison, make_unit
@@ -249,7 +249,7 @@ def test_discard_an_unpublished_import(world, registered, as_user, django_captur
 
 
 def test_seed_gazette_through_the_web(world, as_user):
-    from obligations.demo import load_units
+    from obligations.devtools.demo import load_units
 
     load_units()
     client = as_user(world.supervisor)

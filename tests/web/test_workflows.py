@@ -7,7 +7,6 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from obligations import workflows
 from obligations.models import (
     ChangeLog,
     CompletionRequest,
@@ -17,6 +16,7 @@ from obligations.models import (
     Task,
     Unit,
 )
+from obligations.workflow import reports as workflows
 
 from ..factories import make_task, make_unit
 from .conftest import PDF_BYTES, upload
