@@ -1,7 +1,6 @@
-"""Recognising uploaded files by their content (magic bytes), not by the name the browser sends.
-
-Used for plan imports and evidence files: a file is accepted only when its extension is allowed
-and its bytes really are that kind of file, so a renamed executable or HTML page is refused.
+"""The upload allow-list: a file is accepted only when its extension is allowed and its bytes really
+are that kind of file (recognised by extract.sniff, not by the name the browser sends), so a
+renamed executable or HTML page is refused. Used for plan imports and evidence files.
 """
 
 from __future__ import annotations
@@ -11,43 +10,37 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import BinaryIO
 
+from .extract.sniff import sniff
+
 
 @dataclass(frozen=True)
 class FileKind:
     extension: str  # without the dot, lower case
     label: str  # how the user knows it (Chinese)
     content_type: str
+    sniffed: str  # what its bytes must be, as extract.sniff names kinds
 
 
+_DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 KINDS: dict[str, FileKind] = {
     kind.extension: kind
     for kind in (
-        FileKind("pdf", "PDF", "application/pdf"),
-        FileKind("jpg", "JPEG 图片", "image/jpeg"),
-        FileKind("jpeg", "JPEG 图片", "image/jpeg"),
-        FileKind("png", "PNG 图片", "image/png"),
-        FileKind("doc", "Word 97-2003", "application/msword"),
-        FileKind("xls", "Excel 97-2003", "application/vnd.ms-excel"),
-        FileKind("ppt", "PowerPoint 97-2003", "application/vnd.ms-powerpoint"),
-        FileKind("docx", "Word", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
-        FileKind("xlsx", "Excel", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-        FileKind(
-            "pptx", "PowerPoint", "application/vnd.openxmlformats-officedocument.presentationml.presentation"
-        ),
-        FileKind("ofd", "OFD 版式文件", "application/ofd"),
-        FileKind("txt", "文本", "text/plain"),
-        FileKind("md", "文本", "text/markdown"),
+        FileKind("pdf", "PDF", "application/pdf", "pdf"),
+        FileKind("jpg", "JPEG 图片", "image/jpeg", "jpeg"),
+        FileKind("jpeg", "JPEG 图片", "image/jpeg", "jpeg"),
+        FileKind("png", "PNG 图片", "image/png", "png"),
+        FileKind("doc", "Word 97-2003", "application/msword", "ole"),
+        FileKind("xls", "Excel 97-2003", "application/vnd.ms-excel", "ole"),
+        FileKind("ppt", "PowerPoint 97-2003", "application/vnd.ms-powerpoint", "ole"),
+        FileKind("docx", "Word", _DOCX, "docx"),
+        FileKind("xlsx", "Excel", _XLSX, "xlsx"),
+        FileKind("pptx", "PowerPoint", _PPTX, "pptx"),
+        FileKind("ofd", "OFD 版式文件", "application/ofd", "ofd"),
+        FileKind("txt", "文本", "text/plain", "text"),
+        FileKind("md", "文本", "text/markdown", "text"),
     )
-}
-
-_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_ZIP = b"PK\x03\x04"
-# The member an Office Open XML / OFD package must contain to be that kind of document.
-_ZIP_MARKERS = {
-    "docx": ("word/document.xml",),
-    "xlsx": ("xl/workbook.xml",),
-    "pptx": ("ppt/presentation.xml",),
-    "ofd": ("OFD.xml",),
 }
 _HEAD = 8192
 
@@ -67,45 +60,22 @@ def _read_head(stream: BinaryIO) -> bytes:
     return head
 
 
-def _zip_members(stream: BinaryIO) -> set[str]:
+def _zip_members(stream: BinaryIO) -> set[str] | None:
     stream.seek(0)
     try:
         with zipfile.ZipFile(stream) as archive:
             # Only the central directory is read: no member is decompressed here.
             return set(archive.namelist())
     except (zipfile.BadZipFile, OSError, ValueError):
-        return set()
+        return None
     finally:
         stream.seek(0)
 
 
-def _looks_like_text(head: bytes) -> bool:
-    if not head.strip():
-        return False
-    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return False  # binary, or UTF-16 without a BOM (which the importer cannot read either)
-    return not head.startswith((_ZIP, _OLE, b"%PDF", b"\x7fELF", b"MZ"))
-
-
 def content_matches(extension: str, stream: BinaryIO) -> bool:
     """Whether the bytes are a file of the kind the extension names."""
-    head = _read_head(stream)
-    if extension == "pdf":
-        return head.lstrip()[:5] == b"%PDF-"
-    if extension in ("jpg", "jpeg"):
-        return head.startswith(b"\xff\xd8\xff")
-    if extension == "png":
-        return head.startswith(b"\x89PNG\r\n\x1a\n")
-    if extension in ("doc", "xls", "ppt"):
-        return head.startswith(_OLE)
-    if extension in _ZIP_MARKERS:
-        if not head.startswith(_ZIP):
-            return False
-        members = _zip_members(stream)
-        return any(marker in members for marker in _ZIP_MARKERS[extension])
-    if extension in ("txt", "md"):
-        return _looks_like_text(head)
-    return False
+    kind = KINDS.get(extension)
+    return kind is not None and sniff(_read_head(stream), lambda: _zip_members(stream)) == kind.sniffed
 
 
 def check_upload(filename: str, stream: BinaryIO, allowed: tuple[str, ...]) -> FileKind:
