@@ -8,9 +8,9 @@ from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
+from .dates import today
 from .filetypes import FileTypeError, check_upload
 from .models import Task, Unit
-from .models.lights import today
 from .workflow.evidence import ALLOWED_EVIDENCE, MAX_FILES, check_evidence
 
 ALLOWED_IMPORTS = ("txt", "md", "docx", "xlsx", "pdf")

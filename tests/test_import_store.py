@@ -8,7 +8,8 @@ import pytest
 
 from obligations.extract import ExtractedTask, ExtractionResult, Notice
 from obligations.models import Assignment, ChangeLog, Plan, SourceDocument, Task, Unit, UnitAlias
-from obligations.plans.importing import UnitDirectory, store_extraction, task_fields
+from obligations.plans.importing import store_extraction, task_fields
+from obligations.plans.unit_directory import UnitDirectory
 
 pytestmark = pytest.mark.django_db
 

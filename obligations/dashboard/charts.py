@@ -21,7 +21,7 @@ class Slice:
     percent: str
 
 
-def donut(counts: LightCounts, labels: dict[str, str]) -> list[Slice]:
+def donut(counts: LightCounts) -> list[Slice]:
     """One circle arc per light, laid end to end around the ring (starting at 12 o'clock)."""
     total = counts.total
     slices: list[Slice] = []
@@ -33,7 +33,7 @@ def donut(counts: LightCounts, labels: dict[str, str]) -> list[Slice]:
         slices.append(
             Slice(
                 light=str(light),
-                label=labels.get(str(light), str(light)),
+                label=light.short,
                 value=value,
                 dash=f"{length:.3f} {CIRCUMFERENCE - length:.3f}",
                 offset=f"{-start:.3f}",

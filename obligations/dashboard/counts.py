@@ -1,6 +1,6 @@
 """The overdue dashboard's numbers: a fixed, small number of aggregate queries at any data size.
 
-Everything starts from one filtered task queryset (already scoped by roles.visible_tasks), so the
+Everything starts from one filtered task queryset (already scoped by Task.objects.visible_to), so the
 counts, the unit ranking, the plan progress and the overdue list always agree with each other.
 The per-plan counts are the page's totals too (summed in Python), which saves a scan.
 """
@@ -16,6 +16,7 @@ from django.db.models import Count, Prefetch, QuerySet
 
 from ..models import Assignment, Plan, Task, Unit
 from ..models.lights import LIGHT_ORDER, Light, light_q
+from ..models.work import TaskQuerySet
 
 
 def _light_counts(day: datetime.date, cutoff: datetime.date, lights: Iterable[Light] = LIGHT_ORDER) -> dict:
@@ -126,11 +127,8 @@ def unit_ranking(
             .values("assignments__unit_id")
             .annotate(**_light_counts(day, cutoff, (Light.RED, Light.DONE)), lit=Count("*"))
         ]
-        unpublished = Task.objects.exclude(
-            plan_id__in=Plan.objects.filter(status=Plan.Status.PUBLISHED).values("pk")
-        )
         totals = dict(
-            Assignment.objects.exclude(task_id__in=unpublished.values("pk"))
+            Assignment.objects.exclude(task_id__in=Task.objects.unpublished().values("pk"))
             .order_by()
             .values_list("unit_id")
             .annotate(all=Count("*"))
@@ -185,9 +183,9 @@ def total_counts(plan_rows: Sequence[Row]) -> LightCounts:
     return total
 
 
-def overdue_tasks(tasks: QuerySet[Task], day: datetime.date, cutoff: datetime.date) -> QuerySet[Task]:
+def overdue_tasks(tasks: TaskQuerySet, day: datetime.date, cutoff: datetime.date) -> TaskQuerySet:
     """Red tasks, the longest overdue first."""
-    return tasks.filter(light_q(Light.RED, day, cutoff)).order_by("deadline", "pk")
+    return tasks.of_light(Light.RED, day, cutoff).order_by("deadline", "pk")
 
 
 class KnownCount:
@@ -216,8 +214,3 @@ class KnownCount:
             )
             .order_by(*self.queryset.query.order_by)
         )
-
-
-def published(tasks: QuerySet[Task]) -> QuerySet[Task]:
-    """Only tasks of published plans, as "plan_id IN (...)" (a join can mislead SQLite's planner)."""
-    return tasks.filter(plan_id__in=Plan.objects.filter(status=Plan.Status.PUBLISHED).values("pk"))

@@ -8,8 +8,9 @@ from urllib.parse import urlencode
 from django import forms
 from django.db.models import Q, QuerySet
 
-from ..models import Assignment, Plan, Task, Unit
-from ..models.lights import LIGHT_ORDER, light_q
+from ..models import Plan, Unit
+from ..models.lights import LIGHT_ORDER
+from ..models.work import TaskQuerySet
 
 
 class PlanChoice(forms.ModelChoiceField):
@@ -40,6 +41,15 @@ class TaskFilterForm(forms.Form):
         self.fields["plan"].queryset = plans.only("pk", "title", "number")
         self.fields["unit"].queryset = units.only("pk", "name")
 
+    @classmethod
+    def for_published(cls, data=None) -> TaskFilterForm:
+        """The filter bar of the dashboard and task lists: published plans, registered active units."""
+        return cls(
+            data or None,
+            plans=Plan.objects.published().order_by("-issued", "-pk"),
+            units=Unit.objects.filter(confirmed=True, is_active=True).order_by("name"),
+        )
+
     def options(self, name: str) -> list[tuple[str, str]]:
         """(value, label) pairs for a select, read with values_list: a thousand plans render fast."""
         if name == "plan":
@@ -65,17 +75,15 @@ class TaskFilterForm(forms.Form):
             return {}
         return {name: value for name, value in self.cleaned_data.items() if value not in (None, "")}
 
-    def apply(self, queryset: QuerySet[Task], day: datetime.date, cutoff: datetime.date) -> QuerySet[Task]:
+    def apply(self, queryset: TaskQuerySet, day: datetime.date, cutoff: datetime.date) -> TaskQuerySet:
         active = self.active
         if "plan" in active:
             queryset = queryset.filter(plan=active["plan"])
         if "unit" in active:
             # Start from the unit's assignments (an index range), not an EXISTS probe per task.
-            queryset = queryset.filter(
-                pk__in=Assignment.objects.filter(unit=active["unit"]).values("task_id")
-            )
+            queryset = queryset.of_units([active["unit"].pk])
         if "light" in active:
-            queryset = queryset.filter(light_q(active["light"], day, cutoff))
+            queryset = queryset.of_light(active["light"], day, cutoff)
         if "deadline_from" in active:
             queryset = queryset.filter(deadline__gte=active["deadline_from"])
         if "deadline_to" in active:

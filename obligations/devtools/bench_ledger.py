@@ -246,8 +246,8 @@ def _deflate9_size(path: str) -> int:
 
 
 def run(ctx: BenchContext) -> dict:
+    from ..dates import today
     from ..ledger import writes_plain_utf8
-    from ..models.lights import today
 
     month = today().replace(day=1)
     with tempfile.TemporaryDirectory(prefix="ledger-bench-") as folder:

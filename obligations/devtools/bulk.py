@@ -5,7 +5,6 @@ Only for bulk loads of plain rows (benchmarks, seeding); everything else goes th
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 
@@ -15,7 +14,7 @@ CHUNK = 5000
 
 
 def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[object]]) -> int:
-    """INSERT rows (values already adapted with ``db_value``) into the model's table; returns the count."""
+    """INSERT rows (values already adapted with reminders.sql.db_value) into the model's table; returns the count."""
     quote = connection.ops.quote_name
     names = ", ".join(quote(model._meta.get_field(name).column) for name in columns)
     placeholders = ", ".join(["%s"] * len(columns))
@@ -39,12 +38,3 @@ def _chunks(rows: Iterable[Sequence[object]], size: int) -> Iterator[list[Sequen
     iterator = iter(rows)
     while chunk := list(islice(iterator, size)):
         yield chunk
-
-
-def db_value(value: object) -> object:
-    """Adapt a Python value the way the ORM would for this database."""
-    if isinstance(value, datetime.datetime):
-        return connection.ops.adapt_datetimefield_value(value)
-    if isinstance(value, datetime.date):
-        return connection.ops.adapt_datefield_value(value)
-    return value

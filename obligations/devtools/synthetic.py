@@ -19,8 +19,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from ..models import Assignment, Membership, Plan, ProgressReport, Task, Unit
+from ..reminders.sql import db_value
 from ..roles import LIAISON_GROUP
-from .bulk import db_value, insert_rows
+from .bulk import insert_rows
 
 CORPUS_PATH = Path(settings.BASE_DIR) / "fixtures" / "synthetic_corpus.json"
 JURISDICTION = "示范市"

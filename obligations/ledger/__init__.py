@@ -22,7 +22,6 @@ _EXPORTS = {
     "build_ledger": "storage",
     "generate_ledger_file": "storage",
     "ledger_response": "storage",
-    "may_export": "storage",
     "visible_exports": "storage",
     "writes_plain_utf8": "engine",
 }

@@ -6,9 +6,10 @@ import datetime
 
 from django import forms
 
+from ..dates import today
 from ..models import Plan, Unit
-from ..models.lights import Light, today
-from ..roles import SUPERVISOR, member_unit_ids, role_of
+from ..models.lights import Light
+from ..roles import visible_scope
 from .filters import PAPERS, LedgerFilterError, parse_month
 
 
@@ -42,14 +43,11 @@ class LedgerForm(forms.Form):
     def __init__(self, *args, user=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["month"].initial = f"{today():%Y-%m}"
-        self.fields["plans"].queryset = Plan.objects.filter(status=Plan.Status.PUBLISHED).order_by(
-            "-issued", "-pk"
-        )
+        self.fields["plans"].queryset = Plan.objects.published().order_by("-issued", "-pk")
         units = Unit.objects.filter(is_active=True).order_by("name")
-        if user is not None and role_of(user) != SUPERVISOR:
-            own = member_unit_ids(user)
-            if own:  # a unit's leader chooses among their own units only
-                units = units.filter(pk__in=own)
+        own = visible_scope(user).unit_ids if user is not None else frozenset()
+        if own:  # a unit's leader chooses among their own units only
+            units = units.filter(pk__in=own)
         self.fields["units"].queryset = units
 
     def clean_month(self) -> datetime.date:

@@ -3,7 +3,7 @@
 import datetime
 import django.db.models.deletion
 import obligations.models.delivery
-import obligations.models.work
+import obligations.models.submissions
 from django.conf import settings
 from django.db import migrations, models
 
@@ -268,7 +268,7 @@ class Migration(migrations.Migration):
             name='Evidence',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(upload_to=obligations.models.work.evidence_upload_to, verbose_name='文件')),
+                ('file', models.FileField(upload_to=obligations.models.submissions.evidence_upload_to, verbose_name='文件')),
                 ('original_name', models.CharField(max_length=255, verbose_name='原文件名')),
                 ('content_type', models.CharField(max_length=100, verbose_name='类型')),
                 ('size', models.PositiveBigIntegerField(verbose_name='大小（字节）')),

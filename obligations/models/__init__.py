@@ -4,16 +4,9 @@ from .delivery import DigestEmail, Notification, Reminder, ReminderPolicy
 from .documents import Plan, SourceDocument
 from .ledger_exports import LedgerExport
 from .organisation import Membership, Unit, UnitAlias
+from .submissions import CompletionRequest, Evidence, ExtensionRequest, ProgressReport
 from .sweep_runs import SweepRun
-from .work import (
-    Assignment,
-    CompletionRequest,
-    Evidence,
-    ExtensionRequest,
-    ProgressReport,
-    Task,
-    TaskOccurrence,
-)
+from .work import Assignment, Task, TaskOccurrence
 
 __all__ = [
     "Assignment",

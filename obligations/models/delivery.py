@@ -67,7 +67,23 @@ class ReminderPolicy(models.Model):
         return policy
 
 
-class DigestEmail(models.Model):
+class ClaimedSend(models.Model):
+    """What the sender keeps on anything it sends (a digest e-mail, an outbox row): the claim
+    (token and time, taken by a conditional UPDATE), attempts and the next retry, the result.
+    See obligations.reminders.outbox."""
+
+    attempts = models.PositiveSmallIntegerField("尝试次数", default=0)
+    next_attempt_at = models.DateTimeField("下次尝试", null=True, blank=True)
+    claimed_at = models.DateTimeField("领取时间", null=True, blank=True)
+    claim_token = models.CharField("领取标记", max_length=64, blank=True)
+    sent_at = models.DateTimeField("发送时间", null=True, blank=True)
+    last_error = models.TextField("错误信息", blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class DigestEmail(ClaimedSend):
     """One e-mail per recipient per day, gathering that day's reminders."""
 
     class Status(models.TextChoices):
@@ -84,12 +100,6 @@ class DigestEmail(models.Model):
         "状态", max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True
     )
     subject = models.CharField("主题", max_length=200, blank=True)
-    attempts = models.PositiveSmallIntegerField("尝试次数", default=0)
-    next_attempt_at = models.DateTimeField("下次尝试", null=True, blank=True)
-    claimed_at = models.DateTimeField("领取时间", null=True, blank=True)
-    claim_token = models.CharField("领取标记", max_length=64, blank=True)
-    sent_at = models.DateTimeField("发送时间", null=True, blank=True)
-    last_error = models.TextField("错误信息", blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
     class Meta:
@@ -104,7 +114,7 @@ class DigestEmail(models.Model):
         return f"{self.recipient} {self.day}"
 
 
-class Reminder(models.Model):
+class Reminder(ClaimedSend):
     """The outbox: one row per (task, unit, kind, stage, deadline, recipient), so nothing is sent twice."""
 
     class Kind(models.TextChoices):
@@ -137,12 +147,6 @@ class Reminder(models.Model):
     due_at = models.DateTimeField("计划发送时间")
     # Every query on status also bounds due_at: the (status, due_at) index serves them all.
     status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveSmallIntegerField("尝试次数", default=0)
-    next_attempt_at = models.DateTimeField("下次尝试", null=True, blank=True)
-    claimed_at = models.DateTimeField("领取时间", null=True, blank=True)
-    claim_token = models.CharField("领取标记", max_length=64, blank=True)
-    sent_at = models.DateTimeField("发送时间", null=True, blank=True)
-    last_error = models.TextField("错误信息", blank=True)
     digest = models.ForeignKey(
         DigestEmail,
         verbose_name="所属邮件",

@@ -31,6 +31,18 @@ class SourceDocument(models.Model):
         return self.original_name
 
 
+def published_q(path: str = "") -> Q:
+    """What "published" means, stated once: the plan's status. ``path`` reaches the plan from another
+    model ("plan__", "task__plan__") for queries that join plans anyway; lists of tasks use
+    TaskQuerySet.published() instead, whose "plan_id IN (...)" shape stays fast."""
+    return Q(**{f"{path}status": Plan.Status.PUBLISHED})
+
+
+class PlanQuerySet(models.QuerySet):
+    def published(self) -> PlanQuerySet:
+        return self.filter(published_q())
+
+
 class Plan(models.Model):
     """One notice/work plan (工作方案) with its tasks; a gazette file may yield several."""
 
@@ -76,6 +88,8 @@ class Plan(models.Model):
     )
     published_at = models.DateTimeField("发布时间", null=True, blank=True)
 
+    objects = PlanQuerySet.as_manager()
+
     class Meta:
         verbose_name = "工作方案"
         verbose_name_plural = "工作方案"
@@ -94,6 +108,10 @@ class Plan(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title}（{self.number}）" if self.number else self.title
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == Plan.Status.PUBLISHED
 
     @property
     def sha256(self) -> str | None:

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from .. import roles
+
 
 class Unit(models.Model):
     """A 单位: a department, government, township, or a generic group such as 各区县政府."""
@@ -77,8 +79,9 @@ class Membership(models.Model):
     """Links a user to a unit: liaisons (联络员) act for it, leaders (领导) only read."""
 
     class Role(models.TextChoices):
-        LIAISON = "liaison", "联络员"
-        LEADER = "leader", "领导"
+        # The same words as the users' roles in obligations.roles, which reads memberships by them.
+        LIAISON = roles.LIAISON, "联络员"
+        LEADER = roles.LEADER, "领导"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="用户", on_delete=models.CASCADE, related_name="memberships"

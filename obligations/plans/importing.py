@@ -17,10 +17,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ..extract import ExtractedTask, ExtractionError, ExtractionResult, extract_bytes
-from ..extract.units import is_generic_group, normalise_unit_name
+from ..extract.units import normalise_unit_name
 from ..holidays import get_calendar
-from ..models import Assignment, Plan, SourceDocument, Task, Unit, UnitAlias
+from ..models import Assignment, Plan, SourceDocument, Task, Unit
 from ..workflow import audit
+from .unit_directory import UnitDirectory
 
 
 @dataclass
@@ -33,33 +34,6 @@ class ImportOutcome:
     @property
     def task_count(self) -> int:
         return sum(plan.tasks.count() for plan in self.plans)
-
-
-class UnitDirectory:
-    """Finds registered units of one jurisdiction by name or alias, creating unknown ones on demand."""
-
-    def __init__(self, jurisdiction: str) -> None:
-        self.jurisdiction = jurisdiction
-        self.created: list[Unit] = []
-        self._by_name: dict[str, Unit] = {}
-        for unit in Unit.objects.filter(jurisdiction=jurisdiction):
-            self._by_name.setdefault(normalise_unit_name(unit.name), unit)
-        for alias in UnitAlias.objects.filter(jurisdiction=jurisdiction).select_related("unit"):
-            self._by_name.setdefault(normalise_unit_name(alias.name), alias.unit)
-
-    def resolve(self, name: str) -> Unit:
-        key = normalise_unit_name(name)
-        unit = self._by_name.get(key)
-        if unit is None:
-            unit = Unit.objects.create(
-                jurisdiction=self.jurisdiction,
-                name=key[:100],
-                is_group=is_generic_group(key),
-                confirmed=False,
-            )
-            self._by_name[key] = unit
-            self.created.append(unit)
-        return unit
 
 
 def sha256_of(data: bytes) -> str:

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from ..models import Assignment, Plan, SourceDocument, Task, Unit, UnitAlias
 from ..workflow import audit
-from ..workflow.reports import WorkflowError
+from ..workflow.refusals import WorkflowError
 
 # Orders are moved out of the way first so renumbering never collides with the unique (plan, order).
 _ORDER_OFFSET = 1_000_000

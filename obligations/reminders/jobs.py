@@ -1,5 +1,6 @@
-"""django-q entry points (what Schedule.func names). Each returns a one-line summary that django-q
-keeps as the task result; the work itself lives in obligations.reminders."""
+"""django-q entry points of the reminders (what Schedule.func names). Each returns a one-line summary
+that django-q keeps as the task result; the work itself lives in the reminders package. (The
+monthly ledger's entry point is obligations.ledger.monthly.monthly_ledger.)"""
 
 from __future__ import annotations
 
@@ -24,17 +25,3 @@ def send_reminders() -> str:
     outcome = catch_up()
     sent = send_due()
     return f"catch-up {outcome or '-'}; send {sent}"
-
-
-def monthly_ledger(month: str | None = None, force: bool = False) -> str:
-    """The monthly progress ledger (进展台账) of the month that just ended, kept with its history.
-
-    ``month`` ("YYYY-MM") regenerates a given month; ``force`` writes it again even if it exists.
-    """
-    from ..ledger import parse_month
-    from ..ledger.monthly import run_monthly_ledger
-
-    export = run_monthly_ledger(parse_month(month) if month else None, force=force)
-    if export is None:
-        return "ledger: already generated"
-    return f"ledger {export.month:%Y-%m}: {export.rows} rows, {export.size} bytes"

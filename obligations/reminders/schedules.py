@@ -66,7 +66,7 @@ SCHEDULES: list[ScheduleSpec] = [
         minutes=lambda: settings.REMINDER_SEND_EVERY_MINUTES,
     ),
     # 06:00 on the 1st: last month's ledger, ready before the office opens.
-    ScheduleSpec("月度进展台账", "obligations.reminders.jobs.monthly_ledger", cron="0 6 1 * *"),
+    ScheduleSpec("月度进展台账", "obligations.ledger.monthly.monthly_ledger", cron="0 6 1 * *"),
 ]
 
 _TIMING = ("schedule_type", "cron", "minutes")

@@ -9,20 +9,19 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
-from ..dashboard.counts import published
+from .. import workflow
 from ..forms import CompletionForm, DecisionForm, ExtensionForm, ProgressForm, ReminderForm, TaskEditForm
-from ..models import Assignment, CompletionRequest, ExtensionRequest, Task, Unit
-from ..models.lights import Light, light_q
+from ..light_window import light_window
+from ..models import CompletionRequest, ExtensionRequest, Task, Unit
+from ..models.lights import Light
 from ..reminders.manual import remind_unit, request_manual_reminder
-from ..roles import LIAISON, acting_unit, editable_tasks, role_of, visible_tasks
-from ..workflow import reports as workflows
-from .common import light_window, supervisor_required
-from .task_pages import _unit_choices, render_task_page, visible_task
+from ..roles import acting_unit, capabilities
+from .common import supervisor_required, visible_task
+from .task_pages import render_task_page
 
 
 def _task_url(task: Task, anchor: str = "") -> str:
@@ -34,7 +33,10 @@ def _task_url(task: Task, anchor: str = "") -> str:
 def _liaison_task(request: HttpRequest, pk: int) -> tuple[Task, Unit]:
     """The task and the unit the liaison acts for; 404 when invisible, 403 when read-only."""
     task = visible_task(request, pk)
-    if role_of(request.user) != LIAISON or not editable_tasks(request.user).filter(pk=task.pk).exists():
+    if (
+        not capabilities(request.user).report
+        or not Task.objects.editable_by(request.user).filter(pk=task.pk).exists()
+    ):
         raise PermissionDenied("只有承办单位的联络员可以填报。")
     unit = acting_unit(request.user, task)
     if unit is None:
@@ -43,10 +45,10 @@ def _liaison_task(request: HttpRequest, pk: int) -> tuple[Task, Unit]:
 
 
 def _refused(
-    request: HttpRequest, task: Task, name: str, form, error: workflows.WorkflowError
+    request: HttpRequest, task: Task, name: str, form, error: workflow.WorkflowError
 ) -> HttpResponse:
     task.refresh_from_db()
-    stale = isinstance(error, workflows.StaleTask)
+    stale = isinstance(error, workflow.StaleTask)
     messages.error(request, str(error))
     return render_task_page(request, task, {name: form}, status=409 if stale else 400, stale=stale)
 
@@ -64,7 +66,7 @@ def report_progress(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _invalid(request, task, "progress", form)
     try:
-        workflows.report_progress(
+        workflow.report_progress(
             task,
             user=request.user,
             unit=unit,
@@ -72,7 +74,7 @@ def report_progress(request: HttpRequest, pk: int) -> HttpResponse:
             version=form.cleaned_data["version"],
             files=form.cleaned_data["files"],
         )
-    except workflows.WorkflowError as exc:
+    except workflow.WorkflowError as exc:
         return _refused(request, task, "progress", form, exc)
     messages.success(request, "进展情况已报送。")
     return redirect(_task_url(task, "timeline"))
@@ -86,7 +88,7 @@ def submit_completion(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _invalid(request, task, "completion", form)
     try:
-        workflows.submit_completion(
+        workflow.submit_completion(
             task,
             user=request.user,
             unit=unit,
@@ -94,7 +96,7 @@ def submit_completion(request: HttpRequest, pk: int) -> HttpResponse:
             version=form.cleaned_data["version"],
             files=form.cleaned_data["files"],
         )
-    except workflows.WorkflowError as exc:
+    except workflow.WorkflowError as exc:
         return _refused(request, task, "completion", form, exc)
     messages.success(request, "办结申请已提交，等待督查员审核。")
     return redirect(_task_url(task, "timeline"))
@@ -108,7 +110,7 @@ def request_extension(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _invalid(request, task, "extension", form)
     try:
-        workflows.request_extension(
+        workflow.request_extension(
             task,
             user=request.user,
             unit=unit,
@@ -116,7 +118,7 @@ def request_extension(request: HttpRequest, pk: int) -> HttpResponse:
             reason=form.cleaned_data["reason"],
             version=form.cleaned_data["version"],
         )
-    except workflows.WorkflowError as exc:
+    except workflow.WorkflowError as exc:
         return _refused(request, task, "extension", form, exc)
     messages.success(request, "延期申请已提交，等待督查员审核。")
     return redirect(_task_url(task, "timeline"))
@@ -131,14 +133,14 @@ def decide_completion(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _invalid(request, task, "decide_completion", form)
     try:
-        workflows.decide_completion(
+        workflow.decide_completion(
             completion,
             user=request.user,
             approve=form.approve,
             comment=form.cleaned_data["comment"],
             version=form.cleaned_data["version"],
         )
-    except workflows.WorkflowError as exc:
+    except workflow.WorkflowError as exc:
         return _refused(request, task, "decide_completion", form, exc)
     messages.success(request, "已审核通过，任务办结。" if form.approve else "已退回办结申请。")
     return redirect(request.POST.get("next") if _safe_next(request) else _task_url(task, "timeline"))
@@ -153,14 +155,14 @@ def decide_extension(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _invalid(request, task, "decide_extension", form)
     try:
-        workflows.decide_extension(
+        workflow.decide_extension(
             extension,
             user=request.user,
             approve=form.approve,
             comment=form.cleaned_data["comment"],
             version=form.cleaned_data["version"],
         )
-    except workflows.WorkflowError as exc:
+    except workflow.WorkflowError as exc:
         return _refused(request, task, "decide_extension", form, exc)
     messages.success(
         request,
@@ -187,7 +189,7 @@ def edit_task(request: HttpRequest, pk: int) -> HttpResponse:
         return _invalid(request, task, "edit", form)
     data = form.cleaned_data
     try:
-        changes = workflows.edit_task(
+        changes = workflow.edit_task(
             task,
             user=request.user,
             version=data["version"],
@@ -195,7 +197,7 @@ def edit_task(request: HttpRequest, pk: int) -> HttpResponse:
             lead=data["lead_units"],
             responsible=data["responsible_units"],
         )
-    except workflows.WorkflowError as exc:
+    except workflow.WorkflowError as exc:
         return _refused(request, task, "edit", form, exc)
     messages.success(request, "任务已修改。" if changes else "没有需要保存的修改。")
     return redirect(_task_url(task, "timeline"))
@@ -205,7 +207,7 @@ def edit_task(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def remind_task(request: HttpRequest, pk: int) -> HttpResponse:
     task = visible_task(request, pk)
-    form = ReminderForm(request.POST, units=_unit_choices(task))
+    form = ReminderForm(request.POST, units=task.assigned_units())
     if not form.is_valid():
         return _invalid(request, task, "remind", form)
     reminders = request_manual_reminder(
@@ -224,11 +226,11 @@ def remind_unit_overdue(request: HttpRequest, pk: int) -> HttpResponse:
     """One click on a unit: 催办 each of its overdue published tasks."""
     unit = get_object_or_404(Unit, pk=pk)
     day, cutoff = light_window()
-    assigned = Assignment.objects.filter(task=OuterRef("pk"), unit=unit)
     tasks = (
-        published(visible_tasks(request.user))
-        .filter(Exists(assigned))
-        .filter(light_q(Light.RED, day, cutoff))
+        Task.objects.visible_to(request.user)
+        .published()
+        .of_units([unit.pk])
+        .of_light(Light.RED, day, cutoff)
         .order_by("deadline")
     )
     task_list = list(tasks)

@@ -13,27 +13,18 @@ from ..dashboard.counts import (
     name_plans,
     overdue_tasks,
     plan_progress,
-    published,
     total_counts,
     unit_ranking,
 )
 from ..dashboard.filter_bar import TaskFilterForm
-from ..models import CompletionRequest, ExtensionRequest, Plan, Unit
+from ..light_window import light_window
+from ..models import CompletionRequest, ExtensionRequest, Task
 from ..models.lights import LIGHT_ORDER
-from ..roles import SUPERVISOR, role_of, sees_all_published, visible_tasks
-from ..templatetags.tracker import LIGHT_SHORT
-from .common import light_window, overview_required
+from ..roles import capabilities, sees_all_published
+from .common import overview_required
 
 RANKING_PAGE = 10
 OVERDUE_PAGE = 20
-
-
-def filter_form(request: HttpRequest) -> TaskFilterForm:
-    return TaskFilterForm(
-        request.GET or None,
-        plans=Plan.objects.filter(status=Plan.Status.PUBLISHED).order_by("-issued", "-pk"),
-        units=Unit.objects.filter(confirmed=True, is_active=True).order_by("name"),
-    )
 
 
 def ledger_export_filters(form: TaskFilterForm, day) -> dict:
@@ -51,8 +42,8 @@ def ledger_export_filters(form: TaskFilterForm, day) -> dict:
 @overview_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     day, cutoff = light_window()
-    form = filter_form(request)
-    tasks = form.apply(published(visible_tasks(request.user)), day, cutoff)
+    form = TaskFilterForm.for_published(request.GET)
+    tasks = form.apply(Task.objects.visible_to(request.user).published(), day, cutoff)
     plans = plan_progress(tasks, day, cutoff)
     counts = total_counts(plans)
     rank = request.GET.get("rank") if request.GET.get("rank") in RANKINGS else "overdue"
@@ -67,18 +58,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "today": day,
         "cutoff": cutoff,
         "counts": counts,
-        "donut": donut(counts, {str(k): v for k, v in LIGHT_SHORT.items()}),
+        "donut": donut(counts),
         "unit_bars": bars(units),
         "rank": rank,
         "rankings": RANKINGS,
         "unit_page": Paginator(units, RANKING_PAGE).get_page(request.GET.get("upage")),
         "plan_page": plan_page,
         "overdue_page": overdue.get_page(request.GET.get("page")),
-        "can_act": role_of(request.user) == SUPERVISOR,
         "light_links": {str(light): form.query_string(light=str(light)) for light in LIGHT_ORDER},
     }
     context["ledger_export"] = ledger_export_filters(form, day)
-    if context["can_act"]:
+    if capabilities(request.user).supervise:
         context["pending_completions"] = CompletionRequest.objects.filter(
             status=CompletionRequest.Status.PENDING
         ).count()

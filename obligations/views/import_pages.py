@@ -17,7 +17,8 @@ from ..forms import ImportForm, SplitForm, TaskEditForm
 from ..models import Assignment, Plan, SourceDocument, Task, Unit
 from ..plans import review
 from ..plans.importing import import_document
-from ..workflow import reports as workflows
+from ..plans.unit_directory import find_registered
+from ..workflow import WorkflowError, edit_task
 from .common import supervisor_required
 
 
@@ -148,7 +149,7 @@ def review_row_save(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            changes = workflows.edit_task(
+            changes = edit_task(
                 task,
                 user=request.user,
                 version=data["version"],
@@ -156,7 +157,7 @@ def review_row_save(request: HttpRequest, pk: int) -> HttpResponse:
                 lead=data["lead_units"],
                 responsible=data["responsible_units"],
             )
-        except workflows.WorkflowError as exc:
+        except WorkflowError as exc:
             messages.error(request, f"第 {task.order} 项：{exc}")
             task.refresh_from_db()
             data = form.data.copy()
@@ -199,7 +200,7 @@ def review_rows(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, f"已删除 {count} 项。")
         else:
             messages.error(request, "未知的操作。")
-    except workflows.WorkflowError as exc:
+    except WorkflowError as exc:
         messages.error(request, str(exc))
     return redirect(_review_url(source.pk))
 
@@ -211,7 +212,7 @@ def review_split(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             parts = review.split_task(task, form.cleaned_data["parts"], user=request.user)
-        except workflows.WorkflowError as exc:
+        except WorkflowError as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, f"已拆分为 {len(parts)} 项。")
@@ -224,28 +225,12 @@ def review_split(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _find_registered(name: str, jurisdiction: str) -> Unit | None:
-    name = name.strip()
-    if not name:
-        return None
-    units = Unit.objects.filter(confirmed=True, is_active=True)
-    for queryset in (
-        units.filter(jurisdiction=jurisdiction, name=name),
-        units.filter(jurisdiction=jurisdiction, aliases__name=name),
-        units.filter(name=name),
-    ):
-        found = list(queryset[:2])
-        if len(found) == 1:
-            return found[0]
-    return None
-
-
 @supervisor_required
 @require_POST
 def unit_map(request: HttpRequest, pk: int) -> HttpResponse:
     unit = get_object_or_404(Unit, pk=pk, confirmed=False)
     source = get_object_or_404(SourceDocument, pk=request.POST.get("source", "0") or 0)
-    target = _find_registered(request.POST.get("target", ""), unit.jurisdiction)
+    target = find_registered(request.POST.get("target", ""), unit.jurisdiction)
     if target is None:
         messages.error(
             request, f"未找到名为“{request.POST.get('target', '').strip()}”的已登记单位，请从列表中选择。"
@@ -253,7 +238,7 @@ def unit_map(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(_review_url(source.pk, "units"))
     try:
         review.map_unit(unit, target, user=request.user)
-    except workflows.WorkflowError as exc:
+    except WorkflowError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, f"已将“{unit.name}”映射为“{target.name}”，以后导入时将自动识别。")
@@ -290,7 +275,7 @@ def plan_publish(request: HttpRequest, pk: int) -> HttpResponse:
     plan = get_object_or_404(Plan, pk=pk)
     try:
         review.publish_plan(plan, user=request.user)
-    except workflows.WorkflowError as exc:
+    except WorkflowError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, f"《{plan.title}》已发布，承办单位的联络员现在可以看到这些任务。")
@@ -305,7 +290,7 @@ def import_discard(request: HttpRequest, pk: int) -> HttpResponse:
     source = get_object_or_404(SourceDocument, pk=pk)
     try:
         name = review.discard_source(source, user=request.user)
-    except workflows.WorkflowError as exc:
+    except WorkflowError as exc:
         messages.error(request, str(exc))
         return redirect(_review_url(source.pk))
     messages.success(request, f"已删除导入文件“{name}”及其未发布的任务。")

@@ -9,17 +9,18 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_http_methods
 
-from ..ledger import generate_ledger_file, ledger_response, may_export, visible_exports
+from ..ledger import generate_ledger_file, ledger_response, visible_exports
 from ..ledger.export_form import LedgerForm
 from ..ledger.storage import describe_filters
 from ..models import LedgerExport
+from ..roles import capabilities
 
 HISTORY_PAGE_SIZE = 20
 
 
 def _require_ledger_user(request: HttpRequest) -> None:
     # Liaisons (and users without a role) get the same answer as for a page that does not exist.
-    if not may_export(request.user):
+    if not capabilities(request.user).export_ledgers:
         raise Http404
 
 

@@ -1,8 +1,6 @@
 """The supervisor's page for the reminder policy, with the scheduler's recent record."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
@@ -12,8 +10,8 @@ from django_q.models import Schedule
 from ..models import DigestEmail, Reminder, ReminderPolicy, SweepRun
 from ..reminders.policy_form import ReminderPolicyForm
 from ..reminders.schedules import SCHEDULES
-from ..roles import is_supervisor
 from ..workflow import audit
+from .common import supervisor_required
 
 FIELDS = ReminderPolicyForm.Meta.fields
 
@@ -24,10 +22,8 @@ def _snapshot(policy: ReminderPolicy) -> dict:
     return values
 
 
-@login_required
+@supervisor_required
 def reminder_policy(request: HttpRequest) -> HttpResponse:
-    if not is_supervisor(request.user):
-        raise PermissionDenied("只有督查员可以修改提醒规则。")
     policy = ReminderPolicy.current()
     before = _snapshot(policy)
     form = ReminderPolicyForm(request.POST or None, instance=policy)

@@ -7,16 +7,16 @@ from django.core.paginator import Paginator
 from django.db.models import Case, F, IntegerField, Prefetch, Value, When
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 
-from ..dashboard.counts import published
+from ..dashboard.filter_bar import TaskFilterForm
 from ..forms import CompletionForm, DecisionForm, ExtensionForm, ProgressForm, ReminderForm, TaskEditForm
-from ..models import Assignment, CompletionRequest, ExtensionRequest, Membership, Plan, Task, Unit
-from ..models.lights import light_expression, light_of
-from ..roles import LIAISON, SUPERVISOR, acting_unit, member_unit_ids, role_of, visible_tasks
+from ..light_window import light_window
+from ..models import Assignment, CompletionRequest, ExtensionRequest, Membership, Task
+from ..models.lights import light_of
+from ..roles import acting_unit, capabilities, visible_scope
 from ..workflow.timeline import task_timeline
-from .common import light_window
-from .dashboard_page import filter_form
+from .common import visible_task
 
 PAGE_SIZE = 30
 
@@ -34,22 +34,23 @@ def urgency_order(queryset):
 @login_required
 def task_list(request: HttpRequest) -> HttpResponse:
     day, cutoff = light_window()
-    role = role_of(request.user)
-    form = filter_form(request)
-    scope = visible_tasks(request.user)
-    if role != SUPERVISOR or request.GET.get("drafts") != "1":
-        scope = published(scope)
+    can = capabilities(request.user)
+    form = TaskFilterForm.for_published(request.GET)
+    visible = visible_scope(request.user)
+    scope = Task.objects.within(visible)
+    # Drafts are listed only on request, and only to those who review them.
+    if not can.supervise or request.GET.get("drafts") != "1":
+        scope = scope.published()
     queryset = urgency_order(
         form.apply(scope, day, cutoff)
         # Plans are fetched for the page in a second query: a join here can mislead SQLite's planner.
         .prefetch_related("plan")
         .prefetch_related(Prefetch("assignments", queryset=Assignment.objects.select_related("unit")))
-        .annotate(light=light_expression(day, cutoff))
+        .with_light(day, cutoff)
     )
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    own_units: set[int] = set()
-    if role == LIAISON:
-        own_units = member_unit_ids(request.user)
+    # A liaison's own units are highlighted in the list.
+    own_units = visible.unit_ids if can.report else frozenset()
     return render(
         request,
         "obligations/task_list.html",
@@ -58,13 +59,9 @@ def task_list(request: HttpRequest) -> HttpResponse:
             "today": day,
             "form": form,
             "own_units": own_units,
-            "title": "我的任务" if role == LIAISON else "任务列表",
+            "title": "我的任务" if can.report else "任务列表",
         },
     )
-
-
-def _unit_choices(task: Task):
-    return Unit.objects.filter(assignments__task=task).order_by("assignments__role", "assignments__position")
 
 
 def render_task_page(
@@ -78,9 +75,9 @@ def render_task_page(
     """The task page; ``bound`` holds a submitted form to show again with its errors and input."""
     bound = bound or {}
     day, cutoff = light_window()
-    role = role_of(request.user)
+    can = capabilities(request.user)
     assignments = list(task.assignments.select_related("unit").order_by("role", "position"))
-    unit = acting_unit(request.user, task) if role == LIAISON else None
+    unit = acting_unit(request.user, task) if can.report else None
     pending_completion = (
         task.completion_requests.filter(status=CompletionRequest.Status.PENDING)
         .select_related("unit")
@@ -98,13 +95,13 @@ def render_task_page(
             forms["completion"] = bound.get("completion") or CompletionForm(initial=version)
         if task.deadline and pending_extension is None:
             forms["extension"] = bound.get("extension") or ExtensionForm(initial=version, task=task)
-    if role == SUPERVISOR:
+    if can.supervise:
         if pending_completion is not None:
             forms["decide_completion"] = bound.get("decide_completion") or DecisionForm(initial=version)
         if pending_extension is not None:
             forms["decide_extension"] = bound.get("decide_extension") or DecisionForm(initial=version)
-        if open_task and task.plan.status == Plan.Status.PUBLISHED:
-            forms["remind"] = bound.get("remind") or ReminderForm(units=_unit_choices(task))
+        if open_task and task.plan.is_published:
+            forms["remind"] = bound.get("remind") or ReminderForm(units=task.assigned_units())
         task._prefetched_objects_cache = {"assignments": assignments}
         forms["edit"] = bound.get("edit") or TaskEditForm(initial=TaskEditForm.initial_for(task))
     # A refused submission is always shown again, even if the task changed so much (closed,
@@ -134,18 +131,12 @@ def render_task_page(
             "pending_completion": pending_completion,
             "pending_extension": pending_extension,
             "timeline": task_timeline(task),
-            "liaisons": liaisons if role == SUPERVISOR else [],
-            "role": role,
+            "liaisons": liaisons if can.supervise else [],
             "stale": stale,
             "open_panel": next(iter(bound), ""),
         },
         status=status,
     )
-
-
-def visible_task(request: HttpRequest, pk: int) -> Task:
-    # Scoped lookup: a task outside the user's units is indistinguishable from a missing one.
-    return get_object_or_404(visible_tasks(request.user).select_related("plan"), pk=pk)
 
 
 @login_required

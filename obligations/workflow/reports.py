@@ -1,68 +1,24 @@
-"""What people do to a task: report progress, ask to close it or to extend it, decide, edit.
+"""What liaisons submit on their unit's task: progress reports (with evidence), a request to close
+it (办结申请) or to extend its deadline (延期申请).
 
-Every change goes through here, so each one is optimistic-locked on ``Task.version`` and recorded
-with ``audit.record`` (who, when, old -> new). Views only check permissions and render.
+Each change is optimistic-locked on ``Task.version`` (locking.bump) and recorded with
+``audit.record`` (who, when, old -> new). Views only check permissions and render.
 """
 
 from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
-from types import SimpleNamespace
-from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import F
-from django.utils import timezone
 
-from ..models import Assignment, CompletionRequest, ExtensionRequest, ProgressReport, Task, Unit
-from ..models.lights import today
-from ..plans.importing import UnitDirectory
-from ..plans.unit_directory import split_unit_names
+from ..dates import today
+from ..models import CompletionRequest, ExtensionRequest, ProgressReport, Task, Unit
 from . import audit
 from .evidence import store_evidence
-
-
-class WorkflowError(Exception):
-    """A request the rules refuse; the message is shown to the user as is (Chinese)."""
-
-
-class StaleTask(WorkflowError):
-    """Someone else changed the task after the user opened it: nothing was saved."""
-
-    def __init__(self, task_id: int, expected: int) -> None:
-        self.task_id = task_id
-        self.expected = expected
-        super().__init__(
-            "保存失败：您打开页面后，该任务已被他人修改。您填写的内容没有丢失，仍保留在表单中；"
-            "请先查看下方最新情况，再决定是否重新提交。"
-        )
-
-
-def _bump(task: Task, expected_version: int, **fields: Any) -> None:
-    """Conditional UPDATE on (pk, version): the optimistic lock. Raises StaleTask on mismatch."""
-    now = timezone.now()
-    updated = Task.objects.filter(pk=task.pk, version=expected_version).update(
-        version=F("version") + 1, updated_at=now, **fields
-    )
-    if not updated:
-        raise StaleTask(task.pk, expected_version)
-    task.version = expected_version + 1
-    task.updated_at = now
-    for name, value in fields.items():
-        setattr(task, name, value)
-
-
-def _status_label(value: str) -> str:
-    return str(Task.Status(value).label)
-
-
-def _status_change(task: Task, new: str) -> dict[str, list[Any]]:
-    return {"status": [_status_label(task.status), _status_label(new)]} if task.status != new else {}
-
-
-# --- Liaisons -------------------------------------------------------------------------------------
+from .locking import bump, status_change
+from .refusals import WorkflowError
 
 
 def report_progress(
@@ -86,9 +42,9 @@ def report_progress(
         changes = {}
         fields = {}
         if task.status == Task.Status.NOT_STARTED:
-            changes = _status_change(task, Task.Status.IN_PROGRESS)
+            changes = status_change(task, Task.Status.IN_PROGRESS)
             fields["status"] = Task.Status.IN_PROGRESS
-        _bump(task, version, **fields)
+        bump(task, version, **fields)
         report = ProgressReport.objects.create(task=task, unit=unit, author=user, period=period, text=text)
         evidence = store_evidence(task, list(files), user, report=report)
         changes["progress"] = [None, text]
@@ -117,8 +73,8 @@ def submit_completion(
         raise WorkflowError("该任务已有待审核的办结申请，请等待督查员审核。")
     try:
         with transaction.atomic():
-            changes = _status_change(task, Task.Status.PENDING_REVIEW)
-            _bump(task, version, status=Task.Status.PENDING_REVIEW)
+            changes = status_change(task, Task.Status.PENDING_REVIEW)
+            bump(task, version, status=Task.Status.PENDING_REVIEW)
             request = CompletionRequest.objects.create(
                 task=task, unit=unit, submitted_by=user, summary=summary
             )
@@ -155,7 +111,7 @@ def request_extension(
         raise WorkflowError("该任务已有待审核的延期申请，请等待督查员审核。")
     try:
         with transaction.atomic():
-            _bump(task, version)
+            bump(task, version)
             request = ExtensionRequest.objects.create(
                 task=task,
                 unit=unit,
@@ -174,146 +130,3 @@ def request_extension(
     except IntegrityError as exc:
         raise WorkflowError("该任务已有待审核的延期申请，请等待督查员审核。") from exc
     return request
-
-
-# --- Supervisors ----------------------------------------------------------------------------------
-
-
-def _claim_decision(model, pk: int, status: str, user, comment: str) -> None:
-    """Move a pending request to its decision, once: a second click or reviewer gets an error."""
-    updated = model.objects.filter(pk=pk, status=model.Status.PENDING).update(
-        status=status, decided_by=user, decided_at=timezone.now(), decision_comment=comment
-    )
-    if not updated:
-        raise WorkflowError("该申请已被处理，请刷新页面查看结果。")
-
-
-def decide_completion(
-    request: CompletionRequest, *, user, approve: bool, comment: str, version: int
-) -> CompletionRequest:
-    """办结审核: approve closes the task; return sends it back to the unit with a comment."""
-    comment = comment.strip()
-    if not approve and not comment:
-        raise WorkflowError("退回时请填写退回意见，说明需要补充或修改的内容。")
-    task = request.task
-    with transaction.atomic():
-        status = CompletionRequest.Status.APPROVED if approve else CompletionRequest.Status.RETURNED
-        _claim_decision(CompletionRequest, request.pk, status, user, comment)
-        if approve:
-            changes = _status_change(task, Task.Status.DONE)
-            _bump(task, version, status=Task.Status.DONE, completed_at=timezone.now())
-            summary = f"办结审核通过（{request.unit.name}）"
-        else:
-            changes = _status_change(task, Task.Status.IN_PROGRESS)
-            _bump(task, version, status=Task.Status.IN_PROGRESS, completed_at=None)
-            summary = f"办结申请退回（{request.unit.name}）"
-        if comment:
-            changes["decision_comment"] = [None, comment]
-        audit.record(user, "completion.decide", summary, task=task, changes=changes)
-    request.refresh_from_db()
-    return request
-
-
-def decide_extension(
-    request: ExtensionRequest, *, user, approve: bool, comment: str, version: int
-) -> ExtensionRequest:
-    """延期审核: approval moves the deadline and keeps the original; rejection needs a reason."""
-    comment = comment.strip()
-    if not approve and not comment:
-        raise WorkflowError("驳回时请填写驳回理由。")
-    task = request.task
-    with transaction.atomic():
-        status = ExtensionRequest.Status.APPROVED if approve else ExtensionRequest.Status.REJECTED
-        _claim_decision(ExtensionRequest, request.pk, status, user, comment)
-        if approve:
-            old = task.deadline
-            new = request.requested_deadline
-            fields: dict[str, Any] = {"deadline": new, "deadline_kind": Task.DeadlineKind.DATE}
-            if task.original_deadline is None:
-                fields["original_deadline"] = old
-            changes = {"deadline": [old.isoformat() if old else None, new.isoformat()]}
-            _bump(task, version, **fields)
-            summary = f"批准延期至{new:%Y年%m月%d日}（{request.unit.name}）"
-        else:
-            _bump(task, version)
-            changes = {}
-            summary = f"驳回延期申请（{request.unit.name}）"
-        if comment:
-            changes["decision_comment"] = [None, comment]
-        audit.record(user, "extension.decide", summary, task=task, changes=changes)
-    request.refresh_from_db()
-    return request
-
-
-# --- Editing a task's fields (supervisors, and the import review) -----------------------------------
-
-EDITABLE_FIELDS = ("text", "responsible_person", "deadline", "deadline_kind", "deadline_raw", "needs_review")
-
-
-def unit_names(task: Task, role: str) -> list[str]:
-    return [a.unit.name for a in task.assignments.all() if a.role == role]
-
-
-def set_units(task: Task, lead: list[str], responsible: list[str], directory: UnitDirectory) -> dict:
-    """Replace the task's assignments with these names; returns the {field: [old, new]} changes."""
-    current = list(task.assignments.select_related("unit").order_by("role", "position"))
-    before = {
-        "lead_units": "、".join(a.unit.name for a in current if a.role == Assignment.Role.LEAD),
-        "responsible_units": "、".join(a.unit.name for a in current if a.role == Assignment.Role.RESPONSIBLE),
-    }
-    rows: list[Assignment] = []
-    seen: set[int] = set()
-    for role, names in ((Assignment.Role.LEAD, lead), (Assignment.Role.RESPONSIBLE, responsible)):
-        position = 0
-        for name in names:
-            unit = directory.resolve(name)
-            if unit.pk in seen:
-                continue
-            seen.add(unit.pk)
-            rows.append(Assignment(task=task, unit=unit, role=role, position=position))
-            position += 1
-    after = {
-        "lead_units": "、".join(a.unit.name for a in rows if a.role == Assignment.Role.LEAD),
-        "responsible_units": "、".join(a.unit.name for a in rows if a.role == Assignment.Role.RESPONSIBLE),
-    }
-    changes = audit.diff(before, after)
-    if changes:
-        task.assignments.all().delete()
-        Assignment.objects.bulk_create(rows)
-        if hasattr(task, "_prefetched_objects_cache"):
-            task._prefetched_objects_cache.pop("assignments", None)
-    return changes
-
-
-def edit_task(
-    task: Task,
-    *,
-    user,
-    version: int,
-    values: dict[str, Any],
-    lead: list[str] | str | None = None,
-    responsible: list[str] | str | None = None,
-) -> dict[str, list[Any]]:
-    """Change a task's text, deadline, person and units; returns what changed (empty: nothing)."""
-    fields = {name: values[name] for name in EDITABLE_FIELDS if name in values}
-    changes = audit.diff(audit.snapshot(task, fields), audit.snapshot(SimpleNamespace(**fields), fields))
-    changed_fields = {name: fields[name] for name in changes}
-    with transaction.atomic():
-        unit_changes: dict = {}
-        if lead is not None or responsible is not None:
-            directory = UnitDirectory(task.plan.jurisdiction)
-            unit_changes = set_units(
-                task,
-                split_unit_names(lead) if isinstance(lead, str) else list(lead or []),
-                split_unit_names(responsible) if isinstance(responsible, str) else list(responsible or []),
-                directory,
-            )
-        changes.update(unit_changes)
-        if not changes:
-            # Nothing to save, but a stale form must still be refused rather than silently accepted.
-            if not Task.objects.filter(pk=task.pk, version=version).exists():
-                raise StaleTask(task.pk, version)
-            return {}
-        _bump(task, version, **changed_fields)
-        audit.record(user, "task.edit", f"修改任务第 {task.order} 项", task=task, changes=changes)
-    return changes

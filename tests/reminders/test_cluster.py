@@ -17,8 +17,8 @@ from django.utils import timezone
 from django_q.models import OrmQ, Schedule, Success
 from django_q.tasks import async_task
 
+from obligations.dates import previous_month
 from obligations.holidays import clear_calendar_cache, get_calendar
-from obligations.ledger.monthly import previous_month
 from obligations.models import (
     DigestEmail,
     HolidayOverride,

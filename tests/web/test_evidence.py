@@ -8,9 +8,9 @@ import zipfile
 import pytest
 from django.urls import reverse
 
+from obligations import workflow as workflows
 from obligations.filetypes import FileTypeError, check_upload
 from obligations.models import Evidence
-from obligations.workflow import reports as workflows
 from obligations.workflow.evidence import safe_filename
 
 from .conftest import PDF_BYTES, PNG_BYTES, docx_bytes, upload

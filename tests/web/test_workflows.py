@@ -7,6 +7,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from obligations import workflow as workflows
 from obligations.models import (
     ChangeLog,
     CompletionRequest,
@@ -16,7 +17,6 @@ from obligations.models import (
     Task,
     Unit,
 )
-from obligations.workflow import reports as workflows
 
 from ..factories import make_task, make_unit
 from .conftest import PDF_BYTES, upload
