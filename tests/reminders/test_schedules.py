@@ -104,3 +104,52 @@ def test_after_downtime_each_schedule_fires_once_not_once_per_missed_slot():
         assert schedule.next_run > timezone.now()
     scheduler(broker=broker)  # run again at once: nothing is due
     assert queued.count() == len(NAMES)
+
+
+# The migration that moved the stored job paths out of obligations.tasks.
+PATH_MIGRATION = "0005_schedule_job_paths"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_stored_schedules_follow_the_moved_job_paths_both_ways():
+    import importlib
+
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    module = importlib.import_module(f"obligations.migrations.{PATH_MIGRATION}")
+    [before] = [dep for dep in module.Migration.dependencies if dep[0] == "obligations"]
+    after = ("obligations", PATH_MIGRATION)
+    old_paths = {
+        "旧每日扫描": "obligations.tasks.daily_sweep",
+        "旧提醒发送": "obligations.tasks.send_reminders",
+        "旧月度台账": "obligations.tasks.monthly_ledger",
+        "他人的任务": "someone.else.job",
+    }
+    new_paths = {
+        "旧每日扫描": "obligations.reminders.jobs.daily_sweep",
+        "旧提醒发送": "obligations.reminders.jobs.send_reminders",
+        "旧月度台账": "obligations.ledger.monthly.monthly_ledger",
+        "他人的任务": "someone.else.job",
+    }
+
+    def stored() -> dict[str, str]:
+        return dict(Schedule.objects.filter(name__in=old_paths).values_list("name", "func"))
+
+    executor = MigrationExecutor(connection)
+    try:
+        executor.migrate([before])
+        for name, func in old_paths.items():
+            Schedule.objects.create(name=name, func=func, schedule_type=Schedule.DAILY)
+        executor = MigrationExecutor(connection)
+        executor.migrate([after])
+        assert stored() == new_paths
+        for path in set(new_paths.values()) - {"someone.else.job"}:  # each names a real function
+            module_name, function = path.rsplit(".", 1)
+            assert callable(getattr(importlib.import_module(module_name), function))
+        executor = MigrationExecutor(connection)
+        executor.migrate([before])
+        assert stored() == old_paths
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
