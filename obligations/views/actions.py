@@ -187,16 +187,8 @@ def edit_task(request: HttpRequest, pk: int) -> HttpResponse:
     form = TaskEditForm(request.POST)
     if not form.is_valid():
         return _invalid(request, task, "edit", form)
-    data = form.cleaned_data
     try:
-        changes = workflow.edit_task(
-            task,
-            user=request.user,
-            version=data["version"],
-            values=data,
-            lead=data["lead_units"],
-            responsible=data["responsible_units"],
-        )
+        changes = form.save(task, request.user)
     except workflow.WorkflowError as exc:
         return _refused(request, task, "edit", form, exc)
     messages.success(request, "任务已修改。" if changes else "没有需要保存的修改。")

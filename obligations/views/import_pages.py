@@ -18,7 +18,7 @@ from ..models import Assignment, Plan, SourceDocument, Task, Unit
 from ..plans import review
 from ..plans.importing import import_document
 from ..plans.unit_directory import find_registered
-from ..workflow import WorkflowError, edit_task
+from ..workflow import WorkflowError
 from .common import supervisor_required
 
 
@@ -147,16 +147,8 @@ def review_row_save(request: HttpRequest, pk: int) -> HttpResponse:
     source = task.plan.source
     form = _row_form(task, request.POST)
     if form.is_valid():
-        data = form.cleaned_data
         try:
-            changes = edit_task(
-                task,
-                user=request.user,
-                version=data["version"],
-                values=data,
-                lead=data["lead_units"],
-                responsible=data["responsible_units"],
-            )
+            changes = form.save(task, request.user)
         except WorkflowError as exc:
             messages.error(request, f"第 {task.order} 项：{exc}")
             task.refresh_from_db()
