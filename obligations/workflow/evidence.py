@@ -1,7 +1,7 @@
 """Evidence files (佐证材料): checked for size and real type, stored under a random name.
 
-Files are never served from MEDIA_ROOT directly; ``views.evidence`` streams them to people who
-may see the task, as an attachment with a cleaned-up name.
+Files are never served from MEDIA_ROOT directly; ``views.files.evidence_download`` streams them to
+people who may see the task, as an attachment with a cleaned-up name.
 """
 
 from __future__ import annotations
