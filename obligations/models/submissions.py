@@ -33,10 +33,6 @@ class Decision(models.Model):
     class Meta:
         abstract = True
 
-    @property
-    def is_pending(self) -> bool:
-        return self.status == self.PENDING
-
     @classmethod
     def settle(cls, pk: int, status: str, user, comment: str) -> bool:
         """Move a pending request to its decision, once: a conditional UPDATE, so a second click or

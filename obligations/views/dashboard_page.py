@@ -20,7 +20,7 @@ from ..dashboard.filter_bar import TaskFilterForm
 from ..light_window import light_window
 from ..models import CompletionRequest, ExtensionRequest, Task
 from ..models.lights import LIGHT_ORDER
-from ..roles import capabilities, sees_all_published
+from ..roles import capabilities, visible_scope
 from .common import overview_required
 
 RANKING_PAGE = 10
@@ -43,13 +43,12 @@ def ledger_export_filters(form: TaskFilterForm, day) -> dict:
 def dashboard(request: HttpRequest) -> HttpResponse:
     day, cutoff = light_window()
     form = TaskFilterForm.for_published(request.GET)
-    tasks = form.apply(Task.objects.visible_to(request.user).published(), day, cutoff)
+    scope = visible_scope(request.user)
+    tasks = form.apply(Task.objects.within(scope).published(), day, cutoff)
     plans = plan_progress(tasks, day, cutoff)
     counts = total_counts(plans)
     rank = request.GET.get("rank") if request.GET.get("rank") in RANKINGS else "overdue"
-    units = unit_ranking(
-        tasks, day, cutoff, rank, all_published=not form.active and sees_all_published(request.user)
-    )
+    units = unit_ranking(tasks, day, cutoff, rank, all_published=not form.active and scope.sees_all_published)
     plan_page = Paginator(plans, RANKING_PAGE).get_page(request.GET.get("ppage"))
     name_plans(plan_page.object_list)
     overdue = Paginator(KnownCount(overdue_tasks(tasks, day, cutoff), counts.red), OVERDUE_PAGE)
