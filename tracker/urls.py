@@ -13,3 +13,8 @@ urlpatterns = [
     ),
     path("", include("obligations.urls")),
 ]
+
+handler400 = "obligations.views.errors.bad_request"
+handler403 = "obligations.views.errors.permission_denied"
+handler404 = "obligations.views.errors.page_not_found"
+handler500 = "obligations.views.errors.server_error"

@@ -145,6 +145,15 @@ def test_supervisor_lists_and_unlocks(world, as_user):
     assert ChangeLog.objects.filter(action="login.unlock").count() == 2
 
 
+@pytest.mark.parametrize("value", ["not-an-ip", "999.1.1.1", "\x00", "1" * 300])
+def test_unlock_refuses_a_malformed_address(world, as_user, value):
+    response = as_user(world.supervisor).post(
+        reverse("lockout_unlock"), {"kind": "ip_address", "value": value}
+    )
+    assert response.status_code == 400
+    assert "解除锁定的请求无效" in response.content.decode()
+
+
 def test_lock_ends_counts_the_newest_rows_first():
     now = timezone.now()
     minute = datetime.timedelta(minutes=1)
