@@ -20,7 +20,7 @@ from .models import CompletionRequest, Evidence, ProgressReport, Task
 # Documents a unit would send as proof: PDF/OFD, photos and Office files. No archives (their
 # contents cannot be checked) and nothing a browser would render as a page.
 ALLOWED_EVIDENCE = ("pdf", "ofd", "jpg", "jpeg", "png", "doc", "docx", "xls", "xlsx", "ppt", "pptx")
-MAX_FILES = 10
+MAX_FILES = settings.TRACKER_MAX_EVIDENCE_FILES
 
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f"\\/:*?<>|;]+')
 

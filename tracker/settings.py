@@ -80,6 +80,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the body (sessions no, but CSRF reads POST): 411/413 unread, uploads capped.
+    "obligations.middleware.body_limit.RequestBodyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -170,8 +172,23 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"
 TRACKER_MAX_IMPORT_BYTES = env_int("TRACKER_MAX_IMPORT_BYTES", 50 * 1024 * 1024)
 TRACKER_MAX_EVIDENCE_BYTES = env_int("TRACKER_MAX_EVIDENCE_BYTES", 20 * 1024 * 1024)
+TRACKER_MAX_EVIDENCE_FILES = 10  # evidence files per report or completion request
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Largest request body per kind of form, refused (413) from Content-Length before it is read, and
+# enforced again while a multipart body streams (obligations.bodylimit). Views name their kind with
+# @accepts_body; everything else, the admin and the login page included, is a "form".
+TRACKER_FORM_OVERHEAD_BYTES = env_int("TRACKER_FORM_OVERHEAD_BYTES", 256 * 1024)  # boundaries, fields
+TRACKER_MAX_BODY_BYTES = {
+    "import": TRACKER_MAX_IMPORT_BYTES + TRACKER_FORM_OVERHEAD_BYTES,
+    "evidence": TRACKER_MAX_EVIDENCE_BYTES * TRACKER_MAX_EVIDENCE_FILES + TRACKER_FORM_OVERHEAD_BYTES,
+    "form": DATA_UPLOAD_MAX_MEMORY_SIZE,
+}
+FILE_UPLOAD_HANDLERS = [
+    "obligations.bodylimit.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 LEDGER_DIR = Path(os.environ.get("LEDGER_DIR", VAR_DIR / "ledgers"))
 
 # --- Product settings -----------------------------------------------------------------------------

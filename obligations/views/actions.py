@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
 from .. import workflows
+from ..bodylimit import accepts_body
 from ..dashboard import published
 from ..errors import InvalidInput
 from ..forms import (
@@ -65,6 +66,7 @@ def _invalid(request: HttpRequest, task: Task, name: str, form) -> HttpResponse:
     return render_task_page(request, task, {name: form}, status=400)
 
 
+@accepts_body("evidence")
 @login_required
 @require_POST
 def report_progress(request: HttpRequest, pk: int) -> HttpResponse:
@@ -87,6 +89,7 @@ def report_progress(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(_task_url(task, "timeline"))
 
 
+@accepts_body("evidence")
 @login_required
 @require_POST
 def submit_completion(request: HttpRequest, pk: int) -> HttpResponse:

@@ -74,13 +74,16 @@ def body_refused(request: HttpRequest, status: int, *, limit: int, size: int | N
     template = "errors/411.html" if status == 411 else "errors/413.html"
     context = {
         "status": status,
-        "limit_mb": _megabytes(limit),
-        "size_mb": _megabytes(size) if size is not None else "",
+        "limit": size_text(limit),
+        "size": size_text(size) if size is not None else "",
         "back_url": back_url(request),
     }
     return HttpResponse(loader.get_template(template).render(context), status=status)
 
 
-def _megabytes(size: int) -> str:
+def size_text(size: int) -> str:
+    """300 MB, 10 MB, 2.5 MB, 200 KB: enough precision to compare with the limit."""
+    if size < 1048576:
+        return f"{max(size / 1024, 1):.0f} KB"
     value = size / 1048576
-    return f"{value:.1f}" if value < 10 else f"{value:.0f}"
+    return f"{value:.1f} MB" if value < 10 and value != int(value) else f"{value:.0f} MB"

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from .. import review, workflows
+from ..bodylimit import accepts_body
 from ..errors import InvalidInput
 from ..extract import ExtractionError
 from ..forms import ImportForm, RowSelectionForm, SplitForm, TaskEditForm, UnitReviewForm
@@ -25,6 +26,7 @@ def _review_url(source_id: int, anchor: str = "") -> str:
     return reverse("import_review", args=[source_id]) + (f"#{anchor}" if anchor else "")
 
 
+@accepts_body("import")
 @supervisor_required
 def import_list(request: HttpRequest) -> HttpResponse:
     form = ImportForm()
