@@ -11,6 +11,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
 # openpyxl picks its XML writer once, at first import: with lxml present (python-docx pulls it in)
 # it writes every Chinese character of a ledger as a numeric entity. Every process loads these
@@ -74,12 +75,14 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_q",
     "axes",  # before obligations: its permissions exist when obligations' post_migrate gives them out
+    "csp",
     "obligations",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Before anything reads the body (sessions no, but CSRF reads POST): 411/413 unread, uploads capped.
     "obligations.middleware.body_limit.RequestBodyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -89,6 +92,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "obligations.middleware.cache.PrivatePagesMiddleware",
     # Inside CommonMiddleware, so a 404 for "/tasks" still becomes the APPEND_SLASH redirect.
     "obligations.middleware.errors.FriendlyErrorsMiddleware",
     # Last, as django-axes asks: turns a locked-out login into the lockout page.
@@ -259,6 +263,21 @@ SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
 CSRF_COOKIE_HTTPONLY = False  # forms read nothing from it; keeping the default simplifies AJAX
 X_FRAME_OPTIONS = "DENY"
 CSRF_FAILURE_VIEW = "obligations.views.errors.csrf_failure"
+# Every page uses only its own static files: no inline script or style, no CDN (intranets are offline).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    },
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
