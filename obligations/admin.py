@@ -6,8 +6,8 @@ from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
+from .admin_tasks import TaskInline  # also registers the Task admin
 from .models import (
-    Assignment,
     ChangeLog,
     CompletionRequest,
     DigestEmail,
@@ -24,7 +24,6 @@ from .models import (
     ReminderPolicy,
     SourceDocument,
     SweepRun,
-    Task,
     TaskOccurrence,
     Unit,
     UnitAlias,
@@ -66,51 +65,6 @@ class UnitAdmin(admin.ModelAdmin):
     def confirm_units(self, request: HttpRequest, queryset: QuerySet[Unit]) -> None:
         updated = queryset.update(confirmed=True)
         self.message_user(request, f"已确认 {updated} 个单位。")
-
-
-class AssignmentInline(admin.TabularInline):
-    model = Assignment
-    extra = 0
-    autocomplete_fields = ["unit"]
-
-
-class ProgressReportInline(admin.TabularInline):
-    model = ProgressReport
-    extra = 0
-    fields = ["period", "unit", "author", "text", "created_at"]
-    readonly_fields = ["created_at"]
-    autocomplete_fields = ["unit"]
-
-
-@admin.register(Task)
-class TaskAdmin(admin.ModelAdmin):
-    list_display = ["short_text", "plan", "item_label", "deadline", "deadline_kind", "status", "needs_review"]
-    list_filter = ["status", "deadline_kind", "needs_review", "plan__status", "plan__jurisdiction", "plan"]
-    search_fields = [
-        "text",
-        "deadline_raw",
-        "responsible_person",
-        "assignments__unit__name",
-        "plan__title",
-        "plan__number",
-    ]
-    date_hierarchy = "deadline"
-    list_select_related = ["plan"]
-    readonly_fields = ["version", "created_at", "updated_at"]
-    autocomplete_fields = ["plan"]
-    inlines = [AssignmentInline, ProgressReportInline]
-    show_full_result_count = False
-
-    @admin.display(description="任务内容")
-    def short_text(self, obj: Task) -> str:
-        return obj.text[:60] + ("…" if len(obj.text) > 60 else "")
-
-
-class TaskInline(admin.TabularInline):
-    model = Task
-    extra = 0
-    fields = ["order", "item_label", "text", "deadline", "deadline_raw", "status"]
-    show_change_link = True
 
 
 @admin.register(Plan)

@@ -44,6 +44,8 @@ def test_admin_and_dashboard_run_under_the_policy(new_page):
     assert page.locator("#main.shifted").count() == 0
     page.click("#toggle-nav-sidebar")
     assert page.locator("#main.shifted").count() == 1
+    # The change form's hidden version travels with the form.
+    assert page.locator("input[name=expected_version]").get_attribute("value") == str(task.version)
 
     page.goto("/dashboard/")
     bar = page.locator(".stack rect").first.bounding_box()
