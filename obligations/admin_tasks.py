@@ -15,6 +15,8 @@ from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from . import workflows
+from .admin_widgets import TrackerAdmin, TrackerTabularInline
+from .ids import PlainIntegerField
 from .models import Assignment, ProgressReport, Task
 
 STALE_MESSAGE = (
@@ -24,7 +26,7 @@ STALE_MESSAGE = (
 
 
 class TaskAdminForm(forms.ModelForm):
-    expected_version = forms.IntegerField(
+    expected_version = PlainIntegerField(
         widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1, label="打开时的版本"
     )
 
@@ -47,7 +49,7 @@ class TaskAdminForm(forms.ModelForm):
         return data
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(TrackerTabularInline):
     extra = 0
     can_delete = False
 
@@ -86,7 +88,7 @@ class TaskInline(ReadOnlyInline):
 
 
 @admin.register(Task)
-class TaskAdmin(admin.ModelAdmin):
+class TaskAdmin(TrackerAdmin):
     form = TaskAdminForm
     list_display = ["short_text", "plan", "item_label", "deadline", "deadline_kind", "status", "needs_review"]
     list_filter = ["status", "deadline_kind", "needs_review", "plan__status", "plan__jurisdiction", "plan"]

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import UploadedFile
 
 from .evidence import ALLOWED_EVIDENCE, MAX_FILES, check_evidence
 from .filetypes import FileTypeError, check_upload
-from .ids import IdField, IdListField, IdModelMultipleChoiceField
+from .ids import IdField, IdListField, IdModelMultipleChoiceField, PlainIntegerField
 from .models import Task, Unit
 from .status import today
 
@@ -56,7 +56,7 @@ class VersionedForm(forms.Form):
     """Carries the task version the page was rendered with: the optimistic lock."""
 
     # Task.version is a PositiveIntegerField; anything beyond its range is a forged form.
-    version = forms.IntegerField(
+    version = PlainIntegerField(
         widget=forms.HiddenInput,
         min_value=1,
         max_value=2**31 - 1,

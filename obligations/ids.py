@@ -53,6 +53,16 @@ def clean_ids(values: Iterable[Any]) -> list[int]:
     return list(dict.fromkeys(clean_id(value) for value in values))
 
 
+class PlainIntegerField(forms.IntegerField):
+    """IntegerField that takes ASCII digits only: int() would also read "٣" or "１２" as numbers,
+    which no form of ours ever sends."""
+
+    def to_python(self, value: Any) -> int | None:
+        if isinstance(value, str) and value.strip() and not re.fullmatch(r"-?[0-9]+", value.strip()):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
 class IdField(forms.Field):
     """One id, as a plain int (the view looks the row up in its own scope)."""
 

@@ -10,8 +10,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from .. import workflows
@@ -36,8 +37,6 @@ from .tasks import _unit_choices, render_task_page, visible_task
 
 
 def _task_url(task: Task, anchor: str = "") -> str:
-    from django.urls import reverse
-
     return reverse("task_detail", args=[task.pk]) + (f"#{anchor}" if anchor else "")
 
 
@@ -153,7 +152,7 @@ def decide_completion(request: HttpRequest, pk: int) -> HttpResponse:
     except workflows.WorkflowError as exc:
         return _refused(request, task, "decide_completion", form, exc)
     messages.success(request, "已审核通过，任务办结。" if form.approve else "已退回办结申请。")
-    return redirect(safe_next(request) or _task_url(task, "timeline"))
+    return HttpResponseRedirect(safe_next(request) or _task_url(task, "timeline"))
 
 
 @supervisor_required
@@ -178,7 +177,7 @@ def decide_extension(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         f"已批准延期至 {extension.requested_deadline:%Y年%m月%d日}。" if form.approve else "已驳回延期申请。",
     )
-    return redirect(safe_next(request) or _task_url(task, "timeline"))
+    return HttpResponseRedirect(safe_next(request) or _task_url(task, "timeline"))
 
 
 @supervisor_required
@@ -248,4 +247,4 @@ def remind_unit_overdue(request: HttpRequest, pk: int) -> HttpResponse:
             )
         else:
             messages.warning(request, f"{unit.name}尚未设置联络员，催办未能发出。")
-    return redirect(safe_next(request) or "dashboard")
+    return HttpResponseRedirect(safe_next(request) or reverse("dashboard"))

@@ -25,9 +25,10 @@ def light_window() -> tuple[datetime.date, datetime.date]:
 
 
 def safe_next(request: HttpRequest, field: str = "next") -> str | None:
-    """The POSTed "next" address when it stays on this site and is a printable URL, else None."""
+    """The POSTed "next" address when it is a printable path on this site ("/..."), else None. Give
+    it to HttpResponseRedirect, not redirect(), which would try a bare word as a URL name."""
     target = request.POST.get(field, "")
-    if not target or len(target) > MAX_NEXT_LENGTH or not target.isprintable():
+    if not target.startswith("/") or len(target) > MAX_NEXT_LENGTH or not target.isprintable():
         return None
     if not url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()

@@ -197,3 +197,10 @@ def test_limits_come_from_the_environment(tmp_path):
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout.strip().splitlines()[-1])
     assert data == {"limit": 7, "cool_off": 1800.0, "proxies": 1, "params": ["username", "ip_address"]}
+
+
+@pytest.mark.parametrize("url_name", ["login", "admin:login"])
+def test_over_long_user_name_is_refused_before_authenticating(world, url_name):
+    response = _login(Client(REMOTE_ADDR="198.51.100.40"), "長" * 5000, "wrong", reverse(url_name))
+    assert response.status_code == 200
+    assert not AccessAttempt.objects.exists()  # axes never saw it (its column holds 255 characters)
