@@ -302,6 +302,9 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_CALLABLE = "obligations.views.lockouts.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "obligations.lockouts.client_ip"
+# No start-up banner on stderr: management commands promise one line there on bad input. Failed
+# logins are still logged, with the username and address that count for the lock.
+AXES_VERBOSE = False
 # Reverse proxies (nginx) in front of the app that append to X-Forwarded-For; 0 = clients connect directly.
 TRACKER_TRUSTED_PROXIES = env_int("TRACKER_TRUSTED_PROXIES", 0)
 
