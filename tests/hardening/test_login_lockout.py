@@ -204,3 +204,12 @@ def test_over_long_user_name_is_refused_before_authenticating(world, url_name):
     response = _login(Client(REMOTE_ADDR="198.51.100.40"), "長" * 5000, "wrong", reverse(url_name))
     assert response.status_code == 200
     assert not AccessAttempt.objects.exists()  # axes never saw it (its column holds 255 characters)
+
+
+def test_supervisors_read_and_clear_attempts_in_the_axes_admin(world, as_user):
+    _login(Client(REMOTE_ADDR="198.51.100.41"), "liaison_a", "wrong")
+    admin = as_user(world.supervisor)
+    page = admin.get(reverse("admin:axes_accessattempt_changelist"))
+    assert page.status_code == 200 and "liaison_a" in page.content.decode()
+    assert world.supervisor.has_perm("axes.delete_accessattempt")
+    assert not world.liaison_a.has_perm("axes.view_accessattempt")
