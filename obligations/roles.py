@@ -42,11 +42,23 @@ _LEADER_PERMISSIONS = [
 User = AbstractBaseUser | AnonymousUser
 
 
+# django-axes' login records in the admin: supervisors read them and delete attempts (= unlock).
+_SUPERVISOR_AXES_PERMISSIONS = [
+    "view_accessattempt",
+    "delete_accessattempt",
+    "view_accesslog",
+    "view_accessfailurelog",
+]
+
+
 def ensure_groups() -> None:
     """Create the three groups and their permissions; safe to run any number of times."""
     app_permissions = Permission.objects.filter(content_type__app_label="obligations")
+    axes_permissions = Permission.objects.filter(
+        content_type__app_label="axes", codename__in=_SUPERVISOR_AXES_PERMISSIONS
+    )
     supervisor, _ = Group.objects.get_or_create(name=SUPERVISOR_GROUP)
-    supervisor.permissions.set(app_permissions)
+    supervisor.permissions.set(app_permissions | axes_permissions)
     liaison, _ = Group.objects.get_or_create(name=LIAISON_GROUP)
     liaison.permissions.set(app_permissions.filter(codename__in=_LIAISON_PERMISSIONS))
     leader, _ = Group.objects.get_or_create(name=LEADER_GROUP)
@@ -76,6 +88,11 @@ def role_of(user: User) -> str | None:
 
 
 def is_supervisor(user: User) -> bool:
+    return role_of(user) == SUPERVISOR
+
+
+def may_unlock_logins(user: User) -> bool:
+    """Who may lift a login lockout (django-axes) early: supervisors."""
     return role_of(user) == SUPERVISOR
 
 

@@ -7,6 +7,7 @@ from .views import (
     home,
     imports,
     ledgers,
+    lockouts,
     notifications,
     reminder_policy,
     reviews,
@@ -46,4 +47,6 @@ urlpatterns = [
     path("settings/reminders/", reminder_policy.reminder_policy, name="reminder_policy"),
     path("ledgers/", ledgers.ledger_index, name="ledger_index"),
     path("ledgers/<int:pk>/download/", ledgers.ledger_download, name="ledger_download"),
+    path("security/logins/", lockouts.lockout_list, name="lockout_list"),
+    path("security/logins/unlock/", lockouts.lockout_unlock, name="lockout_unlock"),
 ]

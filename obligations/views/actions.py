@@ -10,24 +10,33 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from .. import workflows
+from ..bodylimit import accepts_body
 from ..dashboard import published
-from ..forms import CompletionForm, DecisionForm, ExtensionForm, ProgressForm, ReminderForm, TaskEditForm
+from ..errors import InvalidInput
+from ..forms import (
+    CompletionForm,
+    DecisionForm,
+    ExtensionForm,
+    ProgressForm,
+    ReminderForm,
+    TaskEditForm,
+    UnitReminderForm,
+)
 from ..manual_reminders import remind_unit, request_manual_reminder
 from ..models import Assignment, CompletionRequest, ExtensionRequest, Task, Unit
 from ..roles import LIAISON, acting_unit, editable_tasks, role_of, visible_tasks
 from ..status import Light, light_q
-from .common import light_window, supervisor_required
+from .common import light_window, safe_next, supervisor_required
 from .tasks import _unit_choices, render_task_page, visible_task
 
 
 def _task_url(task: Task, anchor: str = "") -> str:
-    from django.urls import reverse
-
     return reverse("task_detail", args=[task.pk]) + (f"#{anchor}" if anchor else "")
 
 
@@ -56,6 +65,7 @@ def _invalid(request: HttpRequest, task: Task, name: str, form) -> HttpResponse:
     return render_task_page(request, task, {name: form}, status=400)
 
 
+@accepts_body("evidence")
 @login_required
 @require_POST
 def report_progress(request: HttpRequest, pk: int) -> HttpResponse:
@@ -78,6 +88,7 @@ def report_progress(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(_task_url(task, "timeline"))
 
 
+@accepts_body("evidence")
 @login_required
 @require_POST
 def submit_completion(request: HttpRequest, pk: int) -> HttpResponse:
@@ -141,7 +152,7 @@ def decide_completion(request: HttpRequest, pk: int) -> HttpResponse:
     except workflows.WorkflowError as exc:
         return _refused(request, task, "decide_completion", form, exc)
     messages.success(request, "已审核通过，任务办结。" if form.approve else "已退回办结申请。")
-    return redirect(request.POST.get("next") if _safe_next(request) else _task_url(task, "timeline"))
+    return HttpResponseRedirect(safe_next(request) or _task_url(task, "timeline"))
 
 
 @supervisor_required
@@ -166,16 +177,7 @@ def decide_extension(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         f"已批准延期至 {extension.requested_deadline:%Y年%m月%d日}。" if form.approve else "已驳回延期申请。",
     )
-    return redirect(request.POST.get("next") if _safe_next(request) else _task_url(task, "timeline"))
-
-
-def _safe_next(request: HttpRequest) -> bool:
-    from django.utils.http import url_has_allowed_host_and_scheme
-
-    target = request.POST.get("next", "")
-    return bool(target) and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
+    return HttpResponseRedirect(safe_next(request) or _task_url(task, "timeline"))
 
 
 @supervisor_required
@@ -223,6 +225,9 @@ def remind_task(request: HttpRequest, pk: int) -> HttpResponse:
 def remind_unit_overdue(request: HttpRequest, pk: int) -> HttpResponse:
     """One click on a unit: 催办 each of its overdue published tasks."""
     unit = get_object_or_404(Unit, pk=pk)
+    form = UnitReminderForm(request.POST)
+    if not form.is_valid():
+        raise InvalidInput("催办说明有误：" + "；".join(form.errors.get("message", [])))
     day, cutoff = light_window()
     assigned = Assignment.objects.filter(task=OuterRef("pk"), unit=unit)
     tasks = (
@@ -235,12 +240,11 @@ def remind_unit_overdue(request: HttpRequest, pk: int) -> HttpResponse:
     if not task_list:
         messages.info(request, f"{unit.name}目前没有逾期任务，无需催办。")
     else:
-        reminders = remind_unit(unit, task_list, request.user, message=request.POST.get("message", "")[:500])
+        reminders = remind_unit(unit, task_list, request.user, message=form.cleaned_data["message"])
         if reminders:
             messages.success(
                 request, f"已对{unit.name}的 {len(task_list)} 项逾期任务发出催办（{len(reminders)} 条提醒）。"
             )
         else:
             messages.warning(request, f"{unit.name}尚未设置联络员，催办未能发出。")
-    target = request.POST.get("next", "")
-    return redirect(target if _safe_next(request) else "dashboard")
+    return HttpResponseRedirect(safe_next(request) or reverse("dashboard"))

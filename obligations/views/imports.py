@@ -13,8 +13,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from .. import review, workflows
+from ..bodylimit import accepts_body
+from ..errors import InvalidInput
 from ..extract import ExtractionError
-from ..forms import ImportForm, SplitForm, TaskEditForm
+from ..forms import ImportForm, RowSelectionForm, SplitForm, TaskEditForm, UnitReviewForm
 from ..importing import import_document
 from ..models import Assignment, Plan, SourceDocument, Task, Unit
 from .common import supervisor_required
@@ -24,6 +26,7 @@ def _review_url(source_id: int, anchor: str = "") -> str:
     return reverse("import_review", args=[source_id]) + (f"#{anchor}" if anchor else "")
 
 
+@accepts_body("import")
 @supervisor_required
 def import_list(request: HttpRequest) -> HttpResponse:
     form = ImportForm()
@@ -172,8 +175,11 @@ def review_row_save(request: HttpRequest, pk: int) -> HttpResponse:
     return render_review(request, source, {task.pk: form}, status=400)
 
 
-def _selected_tasks(request: HttpRequest, source: SourceDocument) -> list[Task]:
-    ids = [int(value) for value in request.POST.getlist("selected") if value.isdigit()]
+def _form_errors(form) -> str:
+    return "；".join(str(error) for errors in form.errors.values() for error in errors)
+
+
+def _selected_tasks(source: SourceDocument, ids: list[int]) -> list[Task]:
     return list(
         Task.objects.filter(pk__in=ids, plan__source=source)
         .select_related("plan")
@@ -186,18 +192,18 @@ def _selected_tasks(request: HttpRequest, source: SourceDocument) -> list[Task]:
 def review_rows(request: HttpRequest, pk: int) -> HttpResponse:
     """Merge or drop the ticked rows."""
     source = get_object_or_404(SourceDocument, pk=pk)
-    tasks = _selected_tasks(request, source)
-    action = request.POST.get("action")
+    form = RowSelectionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"操作未执行：{_form_errors(form)}")
+        return render_review(request, source, status=400)
+    tasks = _selected_tasks(source, form.cleaned_data["selected"])
     try:
-        if action == "merge":
+        if form.cleaned_data["action"] == "merge":
             kept = review.merge_tasks(tasks, user=request.user)
             messages.success(request, f"已将 {len(tasks)} 项合并为第 {kept.order} 项。")
             return redirect(_review_url(source.pk, f"row-{kept.pk}"))
-        if action == "drop":
-            count = review.drop_tasks(tasks, user=request.user)
-            messages.success(request, f"已删除 {count} 项。")
-        else:
-            messages.error(request, "未知的操作。")
+        count = review.drop_tasks(tasks, user=request.user)
+        messages.success(request, f"已删除 {count} 项。")
     except workflows.WorkflowError as exc:
         messages.error(request, str(exc))
     return redirect(_review_url(source.pk))
@@ -239,16 +245,23 @@ def _find_registered(name: str, jurisdiction: str) -> Unit | None:
     return None
 
 
+def _unit_review(request: HttpRequest, pk: int) -> tuple[Unit, SourceDocument, UnitReviewForm]:
+    """The unconfirmed unit, the import it is reviewed in and the checked form (400 when forged)."""
+    unit = get_object_or_404(Unit, pk=pk, confirmed=False)
+    form = UnitReviewForm(request.POST)
+    if not form.is_valid():
+        raise InvalidInput(f"请求无效：{_form_errors(form)}")
+    return unit, get_object_or_404(SourceDocument, pk=form.cleaned_data["source"]), form
+
+
 @supervisor_required
 @require_POST
 def unit_map(request: HttpRequest, pk: int) -> HttpResponse:
-    unit = get_object_or_404(Unit, pk=pk, confirmed=False)
-    source = get_object_or_404(SourceDocument, pk=request.POST.get("source", "0") or 0)
-    target = _find_registered(request.POST.get("target", ""), unit.jurisdiction)
+    unit, source, form = _unit_review(request, pk)
+    name = form.cleaned_data["target"].strip()
+    target = _find_registered(name, unit.jurisdiction)
     if target is None:
-        messages.error(
-            request, f"未找到名为“{request.POST.get('target', '').strip()}”的已登记单位，请从列表中选择。"
-        )
+        messages.error(request, f"未找到名为“{name}”的已登记单位，请从列表中选择。")
         return redirect(_review_url(source.pk, "units"))
     try:
         review.map_unit(unit, target, user=request.user)
@@ -262,8 +275,7 @@ def unit_map(request: HttpRequest, pk: int) -> HttpResponse:
 @supervisor_required
 @require_POST
 def unit_confirm(request: HttpRequest, pk: int) -> HttpResponse:
-    unit = get_object_or_404(Unit, pk=pk, confirmed=False)
-    source = get_object_or_404(SourceDocument, pk=request.POST.get("source", "0") or 0)
+    unit, source, _form = _unit_review(request, pk)
     review.confirm_unit(unit, user=request.user)
     messages.success(request, f"已确认“{unit.name}”为新单位。")
     return redirect(_review_url(source.pk, "units"))
