@@ -6,8 +6,9 @@ from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
+from .admin_tasks import TaskInline  # also registers the Task admin
+from .admin_widgets import TrackerAdmin, TrackerTabularInline
 from .models import (
-    Assignment,
     ChangeLog,
     CompletionRequest,
     DigestEmail,
@@ -24,30 +25,31 @@ from .models import (
     ReminderPolicy,
     SourceDocument,
     SweepRun,
-    Task,
     TaskOccurrence,
     Unit,
     UnitAlias,
 )
+from .security.login_forms import AdminLoginForm
 
 admin.site.site_header = "督办台账管理后台"
 admin.site.site_title = "督办台账"
 admin.site.index_title = "数据管理"
+admin.site.login_form = AdminLoginForm
 
 
-class UnitAliasInline(admin.TabularInline):
+class UnitAliasInline(TrackerTabularInline):
     model = UnitAlias
     extra = 1
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(TrackerTabularInline):
     model = Membership
     extra = 1
     autocomplete_fields = ["user"]
 
 
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(TrackerAdmin):
     list_display = ["name", "jurisdiction", "kind", "is_group", "confirmed", "is_active", "task_count"]
     list_filter = ["jurisdiction", "kind", "is_group", "confirmed", "is_active"]
     search_fields = ["name", "aliases__name"]
@@ -68,53 +70,8 @@ class UnitAdmin(admin.ModelAdmin):
         self.message_user(request, f"已确认 {updated} 个单位。")
 
 
-class AssignmentInline(admin.TabularInline):
-    model = Assignment
-    extra = 0
-    autocomplete_fields = ["unit"]
-
-
-class ProgressReportInline(admin.TabularInline):
-    model = ProgressReport
-    extra = 0
-    fields = ["period", "unit", "author", "text", "created_at"]
-    readonly_fields = ["created_at"]
-    autocomplete_fields = ["unit"]
-
-
-@admin.register(Task)
-class TaskAdmin(admin.ModelAdmin):
-    list_display = ["short_text", "plan", "item_label", "deadline", "deadline_kind", "status", "needs_review"]
-    list_filter = ["status", "deadline_kind", "needs_review", "plan__status", "plan__jurisdiction", "plan"]
-    search_fields = [
-        "text",
-        "deadline_raw",
-        "responsible_person",
-        "assignments__unit__name",
-        "plan__title",
-        "plan__number",
-    ]
-    date_hierarchy = "deadline"
-    list_select_related = ["plan"]
-    readonly_fields = ["version", "created_at", "updated_at"]
-    autocomplete_fields = ["plan"]
-    inlines = [AssignmentInline, ProgressReportInline]
-    show_full_result_count = False
-
-    @admin.display(description="任务内容")
-    def short_text(self, obj: Task) -> str:
-        return obj.text[:60] + ("…" if len(obj.text) > 60 else "")
-
-
-class TaskInline(admin.TabularInline):
-    model = Task
-    extra = 0
-    fields = ["order", "item_label", "text", "deadline", "deadline_raw", "status"]
-    show_change_link = True
-
-
 @admin.register(Plan)
-class PlanAdmin(admin.ModelAdmin):
+class PlanAdmin(TrackerAdmin):
     list_display = ["title", "number", "jurisdiction", "issued", "year", "status", "task_count"]
     list_filter = ["status", "jurisdiction", "year"]
     search_fields = ["title", "number", "issuer"]
@@ -131,14 +88,14 @@ class PlanAdmin(admin.ModelAdmin):
 
 
 @admin.register(SourceDocument)
-class SourceDocumentAdmin(admin.ModelAdmin):
+class SourceDocumentAdmin(TrackerAdmin):
     list_display = ["original_name", "jurisdiction", "size", "uploaded_by", "uploaded_at"]
     search_fields = ["original_name", "sha256"]
     readonly_fields = ["sha256", "size", "uploaded_at", "extraction"]
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(TrackerAdmin):
     list_display = ["user", "unit", "role", "created_at"]
     list_filter = ["role", "unit__jurisdiction"]
     search_fields = ["user__username", "user__first_name", "unit__name"]
@@ -146,7 +103,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProgressReport)
-class ProgressReportAdmin(admin.ModelAdmin):
+class ProgressReportAdmin(TrackerAdmin):
     list_display = ["task", "unit", "period", "author", "created_at"]
     list_filter = ["period", "unit__jurisdiction"]
     search_fields = ["text", "unit__name", "task__text"]
@@ -154,7 +111,7 @@ class ProgressReportAdmin(admin.ModelAdmin):
 
 
 @admin.register(CompletionRequest)
-class CompletionRequestAdmin(admin.ModelAdmin):
+class CompletionRequestAdmin(TrackerAdmin):
     list_display = ["task", "unit", "status", "submitted_at", "decided_by", "decided_at"]
     list_filter = ["status"]
     search_fields = ["task__text", "unit__name", "summary"]
@@ -162,7 +119,7 @@ class CompletionRequestAdmin(admin.ModelAdmin):
 
 
 @admin.register(ExtensionRequest)
-class ExtensionRequestAdmin(admin.ModelAdmin):
+class ExtensionRequestAdmin(TrackerAdmin):
     list_display = ["task", "unit", "current_deadline", "requested_deadline", "status", "created_at"]
     list_filter = ["status"]
     search_fields = ["task__text", "unit__name", "reason"]
@@ -170,14 +127,14 @@ class ExtensionRequestAdmin(admin.ModelAdmin):
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(admin.ModelAdmin):
+class EvidenceAdmin(TrackerAdmin):
     list_display = ["original_name", "task", "content_type", "size", "uploaded_at"]
     search_fields = ["original_name", "task__text"]
     autocomplete_fields = ["task"]
 
 
 @admin.register(Reminder)
-class ReminderAdmin(admin.ModelAdmin):
+class ReminderAdmin(TrackerAdmin):
     list_display = [
         "task",
         "unit",
@@ -197,20 +154,20 @@ class ReminderAdmin(admin.ModelAdmin):
 
 
 @admin.register(DigestEmail)
-class DigestEmailAdmin(admin.ModelAdmin):
+class DigestEmailAdmin(TrackerAdmin):
     list_display = ["recipient", "day", "status", "attempts", "sent_at"]
     list_filter = ["status", "day"]
     search_fields = ["recipient__username", "subject"]
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(TrackerAdmin):
     list_display = ["user", "title", "created_at", "read_at"]
     search_fields = ["user__username", "title"]
 
 
 @admin.register(ReminderPolicy)
-class ReminderPolicyAdmin(admin.ModelAdmin):
+class ReminderPolicyAdmin(TrackerAdmin):
     list_display = ["__str__", "due_soon_offsets", "escalate_after_days", "yellow_window_days", "sweep_time"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -221,7 +178,7 @@ class ReminderPolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(HolidayOverride)
-class HolidayOverrideAdmin(admin.ModelAdmin):
+class HolidayOverrideAdmin(TrackerAdmin):
     list_display = ["date", "is_workday", "name"]
     list_filter = ["is_workday"]
     search_fields = ["name"]
@@ -229,25 +186,25 @@ class HolidayOverrideAdmin(admin.ModelAdmin):
 
 
 @admin.register(HolidayYear)
-class HolidayYearAdmin(admin.ModelAdmin):
+class HolidayYearAdmin(TrackerAdmin):
     list_display = ["year", "note"]
 
 
 @admin.register(LedgerExport)
-class LedgerExportAdmin(admin.ModelAdmin):
+class LedgerExportAdmin(TrackerAdmin):
     list_display = ["month", "trigger", "status", "rows", "size", "created_by", "created_at"]
     list_filter = ["trigger", "status"]
 
 
 @admin.register(TaskOccurrence)
-class TaskOccurrenceAdmin(admin.ModelAdmin):
+class TaskOccurrenceAdmin(TrackerAdmin):
     list_display = ["task", "due_date", "fulfilled_at"]
     date_hierarchy = "due_date"
     autocomplete_fields = ["task"]
 
 
 @admin.register(ChangeLog)
-class ChangeLogAdmin(admin.ModelAdmin):
+class ChangeLogAdmin(TrackerAdmin):
     list_display = ["created_at", "actor", "action", "summary"]
     list_filter = ["action"]
     search_fields = ["summary", "actor__username"]
@@ -261,7 +218,7 @@ class ChangeLogAdmin(admin.ModelAdmin):
 
 
 @admin.register(SweepRun)
-class SweepRunAdmin(admin.ModelAdmin):
+class SweepRunAdmin(TrackerAdmin):
     list_display = ["day", "status", "started_at", "finished_at", "attempts"]
     list_filter = ["status"]
     date_hierarchy = "day"

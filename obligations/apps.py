@@ -35,6 +35,9 @@ class ObligationsConfig(AppConfig):
     def ready(self) -> None:
         from . import holidays  # noqa: F401  (connects the holiday-table cache signals)
         from .ledger import checks  # noqa: F401  (registers the ledger system check)
+        from .security.int_lookups import register as register_lookups
+
+        register_lookups()
 
         post_migrate.connect(_after_migrate, sender=self)
         post_save.connect(_policy_saved, sender="obligations.ReminderPolicy")

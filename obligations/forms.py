@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import UploadedFile
 from .dates import today
 from .filetypes import FileTypeError, check_upload
 from .models import Task, Unit
+from .security.ids import IdField, IdListField, IdModelMultipleChoiceField, PlainIntegerField
 from .workflow import edit_task
 from .workflow.evidence import ALLOWED_EVIDENCE, MAX_FILES, check_evidence
 
@@ -55,7 +56,18 @@ class EvidenceField(forms.FileField):
 class VersionedForm(forms.Form):
     """Carries the task version the page was rendered with: the optimistic lock."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    # Task.version is a PositiveIntegerField; anything beyond its range is a forged form.
+    version = PlainIntegerField(
+        widget=forms.HiddenInput,
+        min_value=1,
+        max_value=2**31 - 1,
+        error_messages={
+            "required": "页面缺少版本号，请刷新页面后重新提交。",
+            "invalid": "页面版本号无效，请刷新页面后重新提交。",
+            "min_value": "页面版本号无效，请刷新页面后重新提交。",
+            "max_value": "页面版本号无效，请刷新页面后重新提交。",
+        },
+    )
 
 
 class ProgressForm(VersionedForm):
@@ -126,7 +138,7 @@ class DecisionForm(VersionedForm):
 
 
 class ReminderForm(forms.Form):
-    units = forms.ModelMultipleChoiceField(
+    units = IdModelMultipleChoiceField(
         label="催办单位",
         queryset=Unit.objects.none(),
         widget=forms.CheckboxSelectMultiple,
@@ -138,6 +150,12 @@ class ReminderForm(forms.Form):
         super().__init__(*args, **kwargs)
         if units is not None:
             self.fields["units"].queryset = units
+
+
+class UnitReminderForm(forms.Form):
+    """催办 of all of a unit's overdue tasks (the dashboard's button): an optional note."""
+
+    message = forms.CharField(label="催办说明", max_length=500, required=False)
 
 
 class TaskEditForm(VersionedForm):
@@ -228,6 +246,23 @@ class SplitForm(forms.Form):
         if len(parts) < 2:
             raise forms.ValidationError("拆分后至少应有两项任务：请把每项任务写成单独的一行。")
         return parts
+
+
+class RowSelectionForm(forms.Form):
+    """The import review's 合并/删除 buttons with the ticked rows."""
+
+    action = forms.ChoiceField(
+        choices=[("merge", "合并"), ("drop", "删除")],
+        error_messages={"required": "未知的操作。", "invalid_choice": "未知的操作。"},
+    )
+    selected = IdListField(required=False)
+
+
+class UnitReviewForm(forms.Form):
+    """An unconfirmed unit's 映射/确认 buttons: the import being reviewed and, to map, the target name."""
+
+    source = IdField(error_messages={"required": "缺少导入文件编号，请刷新页面后重试。"})
+    target = forms.CharField(max_length=200, required=False)
 
 
 class ImportForm(forms.Form):

@@ -54,11 +54,23 @@ _LEADER_PERMISSIONS = [
 User = AbstractBaseUser | AnonymousUser
 
 
+# django-axes' login records in the admin: supervisors read them and delete attempts (= unlock).
+_SUPERVISOR_AXES_PERMISSIONS = [
+    "view_accessattempt",
+    "delete_accessattempt",
+    "view_accesslog",
+    "view_accessfailurelog",
+]
+
+
 def ensure_groups() -> None:
     """Create the three groups and their permissions; safe to run any number of times."""
     app_permissions = Permission.objects.filter(content_type__app_label="obligations")
+    axes_permissions = Permission.objects.filter(
+        content_type__app_label="axes", codename__in=_SUPERVISOR_AXES_PERMISSIONS
+    )
     supervisor, _ = Group.objects.get_or_create(name=SUPERVISOR_GROUP)
-    supervisor.permissions.set(app_permissions)
+    supervisor.permissions.set(app_permissions | axes_permissions)
     liaison, _ = Group.objects.get_or_create(name=LIAISON_GROUP)
     liaison.permissions.set(app_permissions.filter(codename__in=_LIAISON_PERMISSIONS))
     leader, _ = Group.objects.get_or_create(name=LEADER_GROUP)
@@ -192,6 +204,7 @@ class Capabilities:
     export_ledgers: bool = False  # 进展台账: export and download
     report: bool = False  # report progress, ask to close or extend their units' tasks (liaisons)
     admin_site: bool = False  # the Django admin
+    unlock_logins: bool = False  # see and lift login lockouts (django-axes) early
 
 
 def capabilities(user: User) -> Capabilities:
@@ -206,6 +219,7 @@ def capabilities(user: User) -> Capabilities:
         export_ledgers=role in (SUPERVISOR, LEADER),
         report=role == LIAISON,
         admin_site=role == SUPERVISOR and bool(getattr(user, "is_staff", False)),
+        unlock_logins=role == SUPERVISOR,
     )
     if user.is_authenticated:
         user._tracker_capabilities = can

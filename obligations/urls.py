@@ -8,6 +8,7 @@ from .views import (
     home,
     import_pages,
     ledger_pages,
+    lockout_pages,
     notifications,
     reminder_policy,
     task_pages,
@@ -46,4 +47,6 @@ urlpatterns = [
     path("settings/reminders/", reminder_policy.reminder_policy, name="reminder_policy"),
     path("ledgers/", ledger_pages.ledger_index, name="ledger_index"),
     path("ledgers/<int:pk>/download/", ledger_pages.ledger_download, name="ledger_download"),
+    path("security/logins/", lockout_pages.lockout_list, name="lockout_list"),
+    path("security/logins/unlock/", lockout_pages.lockout_unlock, name="lockout_unlock"),
 ]

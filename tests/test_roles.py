@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import Group
+from django.http import HttpRequest
 from django.urls import reverse
 
 from obligations.models import Task
@@ -24,7 +25,8 @@ pytestmark = pytest.mark.django_db
 
 
 def login(client, user):
-    assert client.login(username=user.username, password=PASSWORD)
+    # django-axes needs the request to count failures per address: client.login() passes one.
+    assert client.login(request=HttpRequest(), username=user.username, password=PASSWORD)
     return client
 
 

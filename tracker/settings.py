@@ -5,11 +5,13 @@ Production sets DEBUG=false, SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL; everyth
 
 from __future__ import annotations
 
+import datetime
 import os
 import secrets
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
 # openpyxl picks its XML writer once, at first import: with lxml present (python-docx pulls it in)
 # it writes every Chinese character of a ledger as a numeric entity. Every process loads these
@@ -72,12 +74,17 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_q",
+    "axes",  # before obligations: its permissions exist when obligations' post_migrate gives them out
+    "csp",
     "obligations",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Before anything reads the body (sessions no, but CSRF reads POST): 411/413 unread, uploads capped.
+    "obligations.middleware.request_body.RequestBodyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -85,6 +92,11 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "obligations.middleware.cache.PrivatePagesMiddleware",
+    # Inside CommonMiddleware, so a 404 for "/tasks" still becomes the APPEND_SLASH redirect.
+    "obligations.middleware.friendly_errors.FriendlyErrorsMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "tracker.urls"
@@ -128,6 +140,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    # Refuses a locked-out account or address before the password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -159,8 +176,23 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"
 TRACKER_MAX_IMPORT_BYTES = env_int("TRACKER_MAX_IMPORT_BYTES", 50 * 1024 * 1024)
 TRACKER_MAX_EVIDENCE_BYTES = env_int("TRACKER_MAX_EVIDENCE_BYTES", 20 * 1024 * 1024)
+TRACKER_MAX_EVIDENCE_FILES = 10  # evidence files per report or completion request
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Largest request body per kind of form, refused (413) from Content-Length before it is read, and
+# enforced again while a multipart body streams (obligations.security.body_limits). Views name their kind with
+# @accepts_body; everything else, the admin and the login page included, is a "form".
+TRACKER_FORM_OVERHEAD_BYTES = env_int("TRACKER_FORM_OVERHEAD_BYTES", 256 * 1024)  # boundaries, fields
+TRACKER_MAX_BODY_BYTES = {
+    "import": TRACKER_MAX_IMPORT_BYTES + TRACKER_FORM_OVERHEAD_BYTES,
+    "evidence": TRACKER_MAX_EVIDENCE_BYTES * TRACKER_MAX_EVIDENCE_FILES + TRACKER_FORM_OVERHEAD_BYTES,
+    "form": DATA_UPLOAD_MAX_MEMORY_SIZE,
+}
+FILE_UPLOAD_HANDLERS = [
+    "obligations.security.body_limits.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 LEDGER_DIR = Path(os.environ.get("LEDGER_DIR", VAR_DIR / "ledgers"))
 
 # --- Product settings -----------------------------------------------------------------------------
@@ -230,6 +262,22 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
 CSRF_COOKIE_HTTPONLY = False  # forms read nothing from it; keeping the default simplifies AJAX
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "obligations.views.error_pages.csrf_failure"
+# Every page uses only its own static files: no inline script or style, no CDN (intranets are offline).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    },
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -241,6 +289,24 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not 
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 if env_bool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Login throttling (django-axes) ---------------------------------------------------------------
+# An account, and separately a client address, is locked after this many failed logins within the
+# cool-off, for the cool-off (counted from the latest failure); supervisors unlock at /security/logins/.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Failures while locked are refused without extending the lock, so the retry time shown holds.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# A successful login does not wipe the failures: it would wipe them for the whole address too.
+AXES_RESET_ON_SUCCESS = False
+AXES_LOCKOUT_CALLABLE = "obligations.views.lockout_pages.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "obligations.security.lockouts.client_ip"
+# No start-up banner on stderr: management commands promise one line there on bad input. Failed
+# logins are still logged, with the username and address that count for the lock.
+AXES_VERBOSE = False
+# Reverse proxies (nginx) in front of the app that append to X-Forwarded-For; 0 = clients connect directly.
+TRACKER_TRUSTED_PROXIES = env_int("TRACKER_TRUSTED_PROXIES", 0)
 
 LOGGING = {
     "version": 1,

@@ -10,6 +10,7 @@ from ..dates import today
 from ..models import Plan, Unit
 from ..models.lights import Light
 from ..roles import visible_scope
+from ..security.ids import IdModelMultipleChoiceField
 from .filters import PAPERS, LedgerFilterError, parse_month
 
 
@@ -19,14 +20,14 @@ class LedgerForm(forms.Form):
         widget=forms.TextInput(attrs={"type": "month", "pattern": r"\d{4}-\d{2}"}),
         help_text="过去的月份按当月最后一天统计灯色，本月按今天统计。",
     )
-    plans = forms.ModelMultipleChoiceField(
+    plans = IdModelMultipleChoiceField(
         label="工作方案",
         queryset=Plan.objects.none(),
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 6}),
         help_text="按住 Ctrl（Mac 为 ⌘）可多选；不选则包含全部已发布方案。",
     )
-    units = forms.ModelMultipleChoiceField(
+    units = IdModelMultipleChoiceField(
         label="单位",
         queryset=Unit.objects.none(),
         required=False,

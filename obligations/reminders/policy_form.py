@@ -77,7 +77,8 @@ class ReminderPolicyForm(forms.ModelForm):
         for part in _SEPARATORS.split(raw):
             if not part:
                 continue
-            if not part.isdigit():
+            # ASCII digits only: str.isdigit() also accepts "²", which int() then rejects.
+            if not (part.isascii() and part.isdigit()):
                 raise forms.ValidationError("请输入用逗号分隔的非负整数，如 5,3,1。")
             value = int(part)
             if value > 60:

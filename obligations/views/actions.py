@@ -9,24 +9,33 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from .. import workflow
-from ..forms import CompletionForm, DecisionForm, ExtensionForm, ProgressForm, ReminderForm, TaskEditForm
+from ..forms import (
+    CompletionForm,
+    DecisionForm,
+    ExtensionForm,
+    ProgressForm,
+    ReminderForm,
+    TaskEditForm,
+    UnitReminderForm,
+)
 from ..light_window import light_window
 from ..models import CompletionRequest, ExtensionRequest, Task, Unit
 from ..models.lights import Light
 from ..reminders.manual import remind_unit, request_manual_reminder
 from ..roles import acting_unit, capabilities
-from .common import supervisor_required, visible_task
+from ..security.body_limits import accepts_body
+from ..security.invalid_input import InvalidInput
+from .common import safe_next, supervisor_required, visible_task
 from .task_pages import render_task_page
 
 
 def _task_url(task: Task, anchor: str = "") -> str:
-    from django.urls import reverse
-
     return reverse("task_detail", args=[task.pk]) + (f"#{anchor}" if anchor else "")
 
 
@@ -58,6 +67,7 @@ def _invalid(request: HttpRequest, task: Task, name: str, form) -> HttpResponse:
     return render_task_page(request, task, {name: form}, status=400)
 
 
+@accepts_body("evidence")
 @login_required
 @require_POST
 def report_progress(request: HttpRequest, pk: int) -> HttpResponse:
@@ -80,6 +90,7 @@ def report_progress(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(_task_url(task, "timeline"))
 
 
+@accepts_body("evidence")
 @login_required
 @require_POST
 def submit_completion(request: HttpRequest, pk: int) -> HttpResponse:
@@ -143,7 +154,7 @@ def decide_completion(request: HttpRequest, pk: int) -> HttpResponse:
     except workflow.WorkflowError as exc:
         return _refused(request, task, "decide_completion", form, exc)
     messages.success(request, "已审核通过，任务办结。" if form.approve else "已退回办结申请。")
-    return redirect(request.POST.get("next") if _safe_next(request) else _task_url(task, "timeline"))
+    return HttpResponseRedirect(safe_next(request) or _task_url(task, "timeline"))
 
 
 @supervisor_required
@@ -168,16 +179,7 @@ def decide_extension(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         f"已批准延期至 {extension.requested_deadline:%Y年%m月%d日}。" if form.approve else "已驳回延期申请。",
     )
-    return redirect(request.POST.get("next") if _safe_next(request) else _task_url(task, "timeline"))
-
-
-def _safe_next(request: HttpRequest) -> bool:
-    from django.utils.http import url_has_allowed_host_and_scheme
-
-    target = request.POST.get("next", "")
-    return bool(target) and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
+    return HttpResponseRedirect(safe_next(request) or _task_url(task, "timeline"))
 
 
 @supervisor_required
@@ -217,6 +219,9 @@ def remind_task(request: HttpRequest, pk: int) -> HttpResponse:
 def remind_unit_overdue(request: HttpRequest, pk: int) -> HttpResponse:
     """One click on a unit: 催办 each of its overdue published tasks."""
     unit = get_object_or_404(Unit, pk=pk)
+    form = UnitReminderForm(request.POST)
+    if not form.is_valid():
+        raise InvalidInput("催办说明有误：" + "；".join(form.errors.get("message", [])))
     day, cutoff = light_window()
     tasks = (
         Task.objects.visible_to(request.user)
@@ -229,12 +234,11 @@ def remind_unit_overdue(request: HttpRequest, pk: int) -> HttpResponse:
     if not task_list:
         messages.info(request, f"{unit.name}目前没有逾期任务，无需催办。")
     else:
-        reminders = remind_unit(unit, task_list, request.user, message=request.POST.get("message", "")[:500])
+        reminders = remind_unit(unit, task_list, request.user, message=form.cleaned_data["message"])
         if reminders:
             messages.success(
                 request, f"已对{unit.name}的 {len(task_list)} 项逾期任务发出催办（{len(reminders)} 条提醒）。"
             )
         else:
             messages.warning(request, f"{unit.name}尚未设置联络员，催办未能发出。")
-    target = request.POST.get("next", "")
-    return redirect(target if _safe_next(request) else "dashboard")
+    return HttpResponseRedirect(safe_next(request) or reverse("dashboard"))

@@ -10,9 +10,25 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from ..models import Task
 from ..roles import capabilities
+
+MAX_NEXT_LENGTH = 2000
+
+
+def safe_next(request: HttpRequest, field: str = "next") -> str | None:
+    """The POSTed "next" address when it is a printable path on this site ("/..."), else None. Give
+    it to HttpResponseRedirect, not redirect(), which would try a bare word as a URL name."""
+    target = request.POST.get(field, "")
+    if not target.startswith("/") or len(target) > MAX_NEXT_LENGTH or not target.isprintable():
+        return None
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return None
+    return target
 
 
 def supervisor_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -13,11 +13,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from ..extract import ExtractionError
-from ..forms import ImportForm, SplitForm, TaskEditForm
+from ..forms import ImportForm, RowSelectionForm, SplitForm, TaskEditForm, UnitReviewForm
 from ..models import Assignment, Plan, SourceDocument, Task, Unit
 from ..plans import review
 from ..plans.importing import import_document
 from ..plans.unit_directory import find_registered
+from ..security.body_limits import accepts_body
+from ..security.invalid_input import InvalidInput
 from ..workflow import WorkflowError
 from .common import supervisor_required
 
@@ -26,6 +28,7 @@ def _review_url(source_id: int, anchor: str = "") -> str:
     return reverse("import_review", args=[source_id]) + (f"#{anchor}" if anchor else "")
 
 
+@accepts_body("import")
 @supervisor_required
 def import_list(request: HttpRequest) -> HttpResponse:
     form = ImportForm()
@@ -166,8 +169,11 @@ def review_row_save(request: HttpRequest, pk: int) -> HttpResponse:
     return render_review(request, source, {task.pk: form}, status=400)
 
 
-def _selected_tasks(request: HttpRequest, source: SourceDocument) -> list[Task]:
-    ids = [int(value) for value in request.POST.getlist("selected") if value.isdigit()]
+def _form_errors(form) -> str:
+    return "；".join(str(error) for errors in form.errors.values() for error in errors)
+
+
+def _selected_tasks(source: SourceDocument, ids: list[int]) -> list[Task]:
     return list(
         Task.objects.filter(pk__in=ids, plan__source=source)
         .select_related("plan")
@@ -180,18 +186,18 @@ def _selected_tasks(request: HttpRequest, source: SourceDocument) -> list[Task]:
 def review_rows(request: HttpRequest, pk: int) -> HttpResponse:
     """Merge or drop the ticked rows."""
     source = get_object_or_404(SourceDocument, pk=pk)
-    tasks = _selected_tasks(request, source)
-    action = request.POST.get("action")
+    form = RowSelectionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"操作未执行：{_form_errors(form)}")
+        return render_review(request, source, status=400)
+    tasks = _selected_tasks(source, form.cleaned_data["selected"])
     try:
-        if action == "merge":
+        if form.cleaned_data["action"] == "merge":
             kept = review.merge_tasks(tasks, user=request.user)
             messages.success(request, f"已将 {len(tasks)} 项合并为第 {kept.order} 项。")
             return redirect(_review_url(source.pk, f"row-{kept.pk}"))
-        if action == "drop":
-            count = review.drop_tasks(tasks, user=request.user)
-            messages.success(request, f"已删除 {count} 项。")
-        else:
-            messages.error(request, "未知的操作。")
+        count = review.drop_tasks(tasks, user=request.user)
+        messages.success(request, f"已删除 {count} 项。")
     except WorkflowError as exc:
         messages.error(request, str(exc))
     return redirect(_review_url(source.pk))
@@ -217,16 +223,23 @@ def review_split(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _unit_review(request: HttpRequest, pk: int) -> tuple[Unit, SourceDocument, UnitReviewForm]:
+    """The unconfirmed unit, the import it is reviewed in and the checked form (400 when forged)."""
+    unit = get_object_or_404(Unit, pk=pk, confirmed=False)
+    form = UnitReviewForm(request.POST)
+    if not form.is_valid():
+        raise InvalidInput(f"请求无效：{_form_errors(form)}")
+    return unit, get_object_or_404(SourceDocument, pk=form.cleaned_data["source"]), form
+
+
 @supervisor_required
 @require_POST
 def unit_map(request: HttpRequest, pk: int) -> HttpResponse:
-    unit = get_object_or_404(Unit, pk=pk, confirmed=False)
-    source = get_object_or_404(SourceDocument, pk=request.POST.get("source", "0") or 0)
-    target = find_registered(request.POST.get("target", ""), unit.jurisdiction)
+    unit, source, form = _unit_review(request, pk)
+    name = form.cleaned_data["target"].strip()
+    target = find_registered(name, unit.jurisdiction)
     if target is None:
-        messages.error(
-            request, f"未找到名为“{request.POST.get('target', '').strip()}”的已登记单位，请从列表中选择。"
-        )
+        messages.error(request, f"未找到名为“{name}”的已登记单位，请从列表中选择。")
         return redirect(_review_url(source.pk, "units"))
     try:
         review.map_unit(unit, target, user=request.user)
@@ -240,8 +253,7 @@ def unit_map(request: HttpRequest, pk: int) -> HttpResponse:
 @supervisor_required
 @require_POST
 def unit_confirm(request: HttpRequest, pk: int) -> HttpResponse:
-    unit = get_object_or_404(Unit, pk=pk, confirmed=False)
-    source = get_object_or_404(SourceDocument, pk=request.POST.get("source", "0") or 0)
+    unit, source, _form = _unit_review(request, pk)
     review.confirm_unit(unit, user=request.user)
     messages.success(request, f"已确认“{unit.name}”为新单位。")
     return redirect(_review_url(source.pk, "units"))

@@ -20,16 +20,29 @@ from ..models import CompletionRequest, Evidence, ProgressReport, Task
 # Documents a unit would send as proof: PDF/OFD, photos and Office files. No archives (their
 # contents cannot be checked) and nothing a browser would render as a page.
 ALLOWED_EVIDENCE = ("pdf", "ofd", "jpg", "jpeg", "png", "doc", "docx", "xls", "xlsx", "ppt", "pptx")
-MAX_FILES = 10
+MAX_FILES = settings.TRACKER_MAX_EVIDENCE_FILES
 
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f"\\/:*?<>|;]+')
+_EXTENSION = re.compile(r"[A-Za-z0-9]{1,10}")
+# Characters, not bytes: the download header carries the name percent-encoded (RFC 6266 filename*),
+# so its byte length never breaks a header; the database column holds 255 characters.
+MAX_NAME_CHARS = 150
 
 
 def safe_filename(name: str, fallback: str = "佐证材料") -> str:
-    """The user's file name without path parts, control characters or header-breaking characters."""
+    """The user's file name without path parts, control characters or header-breaking characters,
+    shortened to MAX_NAME_CHARS characters by cutting the stem, never the extension (which is how the
+    file is recognised and opened)."""
     name = unicodedata.normalize("NFC", PurePath(name.replace("\\", "/")).name)
     name = _UNSAFE.sub("_", name).strip(" ._")
-    return name[:150] or fallback
+    stem, dot, extension = name.rpartition(".")
+    if not dot or not stem.strip(" ._") or not _EXTENSION.fullmatch(extension):
+        stem, extension = name, ""
+    suffix = f".{extension}" if extension else ""
+    room = MAX_NAME_CHARS - len(suffix)
+    if len(stem) > room:
+        stem = stem[:room].rstrip(" ._")
+    return stem + suffix if stem else fallback
 
 
 def check_evidence(upload: UploadedFile) -> None:

@@ -11,7 +11,7 @@ from django.urls import reverse
 from obligations import workflow as workflows
 from obligations.filetypes import FileTypeError, check_upload
 from obligations.models import Evidence
-from obligations.workflow.evidence import safe_filename
+from obligations.workflow.evidence import MAX_NAME_CHARS, safe_filename
 
 from .conftest import PDF_BYTES, PNG_BYTES, docx_bytes, upload
 
@@ -140,3 +140,29 @@ def test_completion_with_evidence_shows_in_review_queue(world, as_user):
     assert response.status_code == 302
     page = as_user(world.supervisor).get(reverse("review_queue")).content.decode()
     assert "验收报告.pdf" in page and "现场.png" in page
+
+
+def test_long_file_name_keeps_its_extension():
+    name = safe_filename("整改报告" * 75 + ".pdf")  # 300 characters before the extension
+    assert len(name) == MAX_NAME_CHARS and name.endswith(".pdf")
+    assert name[:-4] == ("整改报告" * 75)[: MAX_NAME_CHARS - 4]
+    assert safe_filename("a" * 300 + ".docx") == "a" * (MAX_NAME_CHARS - 5) + ".docx"
+    # A cut that lands on a space or dot does not leave it before the extension.
+    assert safe_filename("a" * 144 + " .  " + "b" * 10 + ".pdf") == "a" * 144 + ".pdf"
+    # Something that only looks like an extension is cut like the rest of the name.
+    assert safe_filename("a" * 140 + "." + "b" * 200) == "a" * 140 + "." + "b" * 9
+    assert safe_filename("会议纪要.PDF") == "会议纪要.PDF"
+
+
+def test_long_file_name_survives_upload_and_download(world, as_user):
+    long_name = "关于" + "推进政务服务事项" * 40 + "的佐证材料.pdf"
+    response = as_user(world.liaison_a).post(
+        reverse("task_report", args=[world.task_a.pk]),
+        {"version": 1, "text": "进展", "files": [upload(long_name, PDF_BYTES)]},
+    )
+    assert response.status_code == 302
+    evidence = Evidence.objects.get()
+    assert evidence.original_name.endswith(".pdf") and len(evidence.original_name) == MAX_NAME_CHARS
+    download = as_user(world.liaison_a).get(reverse("evidence_download", args=[evidence.pk]))
+    assert download["Content-Disposition"].startswith("attachment; filename*=utf-8''")
+    assert download["Content-Disposition"].endswith(".pdf")

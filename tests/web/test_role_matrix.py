@@ -8,6 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
+from axes.models import AccessAttempt
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
@@ -285,6 +287,14 @@ CASES = [
         # A unit's leader sees only the ledgers they made (limited to their units); this one is the supervisor's.
         {"anonymous": LOGIN, "liaison_own": 404, "liaison_other": 404, "leader": 404, "supervisor": 200},
     ),
+    Case("lockout_list", lambda w: reverse("lockout_list"), SUPERVISOR_ONLY_GET),
+    Case(
+        "lockout_unlock",
+        lambda w: reverse("lockout_unlock"),
+        SUPERVISOR_ONLY_POST,
+        "post",
+        lambda w: {"kind": "username", "value": w.locked_username},
+    ),
     Case(
         "import_discard",
         lambda w: reverse("import_discard", args=[w.source.pk]),
@@ -350,6 +360,18 @@ def matrix(world):
     from obligations.ledger import generate_ledger_file
 
     w.ledger = generate_ledger_file(timezone.localdate().replace(day=1), {}, "manual", user=w.supervisor)
+    # An account locked out by django-axes, for the supervisors' unlock page.
+    w.locked_username = "locked_user"
+    AccessAttempt.objects.create(
+        username=w.locked_username,
+        ip_address="203.0.113.9",
+        user_agent="test",
+        get_data="",
+        post_data="",
+        http_accept="",
+        path_info="/accounts/login/",
+        failures_since_start=settings.AXES_FAILURE_LIMIT,
+    )
     return w
 
 
