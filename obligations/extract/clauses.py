@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from .deadlines import parse_deadline
 from .text import bracket_positions, fold, squash, strip_markup
-from .units import looks_like_unit, split_top_level, split_units
+from .units import depth_at, looks_like_unit, split_top_level, split_units
 
 
 def _loose(word: str) -> str:
@@ -28,7 +28,7 @@ for _role, _words in {
         "责任单位 责任部门 配合单位 配合部门 协调单位 协调部门 参与单位 参与部门 协办单位 协办部门 协同单位 "
         "协同部门 承办单位 实施单位 实施部门 落实单位 责任主体 联办单位 协作单位 责任处室 责任科室"
     ),
-    "person": "责任人 责任领导 牵头领导 分管领导 负责人",
+    "person": "责任人 责任领导 牵头领导 分管领导 负责人 牵头负责领导 牵头市领导 牵头区领导 牵头县领导 联系领导 包保领导",
     "deadline": (
         "完成时限 完成时间 完成期限 时间节点 时限要求 办结时限 截止时间 截止日期 时间安排 进度安排 时限"
     ),
@@ -57,6 +57,9 @@ _KEY_WITH_COLON = re.compile(rf"(?:{_KEY_PATTERN})\s*[:：]")
 # After a bare unit list in brackets only the end of the item may follow.
 _ITEM_END = re.compile(r"^[。；;，,.\s]*$|^[；;。]\s*[一二三四五六七八九十]+是")
 _CLAUSE_SEPARATORS = frozenset("，,；;")
+_WITH = re.compile(r"会\s*同")
+# The document's own lead rule written inside a clause: "列第一位者为牵头单位，下同".
+_LEAD_RULE_NOTE = re.compile(r"(?:第一|首)位.{0,8}?为?牵头|^下同$|^(?:下同|以下同)$")
 
 
 @dataclass
@@ -85,7 +88,8 @@ class Clause:
             self.lead = other.lead
         if not self.responsible:
             self.responsible = other.responsible
-        self.person = self.person or other.person
+        if other.person and other.person != self.person:
+            self.person = f"{self.person}、{other.person}" if self.person else other.person
         self.deadline_raw = self.deadline_raw or other.deadline_raw
 
 
@@ -113,6 +117,29 @@ def _split_at_keys(chunk: str) -> list[str]:
     return [chunk[a:b] for a, b in itertools.pairwise(bounds)]
 
 
+def _with_split(part: str) -> tuple[str, str] | None:
+    """ "X会同Y负责": X leads, Y shares the work. Only at the top level, never inside brackets."""
+    if _KEY_AT_START.match(part):
+        return None
+    for match in _WITH.finditer(part):
+        if depth_at(part, match.start()) == 0 and match.start() > 0:
+            return part[: match.start()], part[match.end() :]
+    return None
+
+
+def _segments(part: str) -> list[tuple[str, str | None]]:
+    """A clause part cut into (segment, forced role) pieces."""
+    halves = _with_split(part)
+    if halves is not None:
+        lead, rest = halves
+        return [(lead, "lead"), *[(piece, "responsible") for piece, _ in _segments(rest)]]
+    return [
+        (piece, None)
+        for chunk in split_top_level(part, _CLAUSE_SEPARATORS)
+        for piece in _split_at_keys(chunk)
+    ]
+
+
 def parse_clause_body(body: str) -> tuple[Clause, bool]:
     """Parse what is inside a clause. Returns the clause and whether every part made sense."""
     clause = Clause(0, 0)
@@ -122,11 +149,17 @@ def parse_clause_body(body: str) -> tuple[Clause, bool]:
     for index, part in enumerate(parts):
         if index and not _KEY_AT_START.match(part):
             continue  # a note after a full stop ("黑体字部门为牵头部门…"), not an assignment
-        segments = [
-            piece for chunk in split_top_level(part, _CLAUSE_SEPARATORS) for piece in _split_at_keys(chunk)
-        ]
-        for segment in segments:
-            if not segment.strip():
+        for segment, forced in _segments(part):
+            if forced == "lead" and _LEAD_RULE_NOTE.search(squash(segment)):
+                continue
+            if not segment.strip() or _LEAD_RULE_NOTE.search(squash(segment)):
+                continue  # "列第一位者为牵头单位，下同": the document's rule, read by notices.py
+            if forced is not None:
+                names = split_units(segment)
+                target = clause.lead if forced == "lead" else clause.responsible
+                good = [name for name in names if looks_like_unit(name)]
+                clean = clean and len(good) == len(names) and bool(good)
+                target.extend(name for name in good if name not in target)
                 continue
             content = segment
             key = _KEY_AT_START.match(segment)
@@ -183,7 +216,10 @@ def _clause_like(body: str, at_item_end: bool = False) -> Clause | None:
     clause, clean = parse_clause_body(body)
     if not clean or not clause.has_units:
         return None
-    last = split_top_level(body, _CLAUSE_SEPARATORS | frozenset("。"))[-1]
+    pieces = split_top_level(body, _CLAUSE_SEPARATORS | frozenset("。"))
+    while len(pieces) > 1 and _LEAD_RULE_NOTE.search(squash(pieces[-1]) or "下同"):
+        pieces.pop()  # "…负责，列第一位者为牵头单位，下同"
+    last = pieces[-1]
     if not (
         _KEY_AT_START.match(last)
         or _LEAD_VERB.search(last)

@@ -1,9 +1,11 @@
 """Normalise what the readers produced, once: widths folded, markdown/HTML emphasis and list
-bullets dropped, the spaces PDF layout leaves inside Chinese text removed. Later stages rely on it."""
+bullets dropped, the spaces PDF layout leaves inside Chinese text removed, web-page chrome dropped. Later stages rely on it."""
 
 from __future__ import annotations
 
 from .blocks import Block
+from .cell_lines import rebuild_cell_tables
+from .chrome import drop_chrome
 from .flat_tables import unflatten_tables
 from .text import compact_cjk, fold, strip_markup
 
@@ -20,9 +22,9 @@ def clean(text: str) -> str:
 
 def normalise_blocks(blocks: list[Block]) -> list[Block]:
     """Paragraph text cleaned and empty paragraphs dropped; tables pass through untouched, and
-    tables flattened into lines are rebuilt first (their spaces are the grid)."""
+    tables flattened into lines (one row per line, or one cell per line) are rebuilt first."""
     out = []
-    for block in unflatten_tables(blocks):
+    for block in unflatten_tables(rebuild_cell_tables(drop_chrome(blocks))):
         if block.is_table:
             out.append(block)
             continue

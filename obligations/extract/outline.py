@@ -248,6 +248,8 @@ def _is_heading(items: list[Para | Block], labelled: list[int], position: int, a
     following = _following_text(items, position, next_label)
     if following and following[0].content.rstrip().endswith(("：", ":")):
         return True  # "（十六）…。" then "具体措施：" then the tasks
+    if following and all(starts_with_key(other.text) and other.clauses for other in following):
+        return False  # "1.地区生产总值增长6%。" then its own "牵头单位：…" / "责任单位：…" lines
     # Unlabelled paragraphs below that carry text and a clause each: tasks under this heading.
     tasks_below = sum(
         1 for other in following for clause in other.clauses if _MEANINGFUL.search(other.text[: clause.start])

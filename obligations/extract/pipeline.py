@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from ..workdays import DEFAULT_CALENDAR, WorkdayCalendar
-from .blocks import Document
+from .blocks import Block, Document
 from .deadlines import DeadlineContext
 from .normalise import normalise_blocks
 from .notices import NoticeSpan, find_jurisdiction, split_notices
@@ -97,11 +97,12 @@ def _notice_tasks(span: NoticeSpan, calendar: WorkdayCalendar, trust_headings: b
         year=span.year,
     )
     rules = TaskRules(
-        DeadlineContext(year=span.year, issued=span.issued, calendar=calendar),
-        lead_first=span.lead_first,
-        lead_bold=span.lead_bold,
+        DeadlineContext(year=span.year, issued=span.issued, calendar=calendar), lead_bold=span.lead_bold
     )
     for item in walk(repair(span.body, trust_headings=trust_headings)):
+        line = item.paras[0].line if isinstance(item, Item) and item.paras else getattr(item, "block", None)
+        line = line.line if isinstance(line, Block) else line
+        rules.lead_first = span.lead_first and (line or 0) >= span.lead_first_line
         if isinstance(item, Item):
             notice.tasks.extend(build_tasks(item, rules))
         elif isinstance(item, TableItem):

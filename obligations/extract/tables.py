@@ -19,7 +19,7 @@ from .units import looks_like_unit, split_units
 
 # Header names by role; a cell matches a name exactly or ends with it ("主要牵头单位").
 HEADER_NAMES: dict[str, tuple[str, ...]] = {
-    "number": ("序号", "编号", "序", "No", "NO", "no"),
+    "number": ("序号", "编号", "序", "No", "NO", "no", "任务项", "项次"),
     "category": (
         "重点任务",
         "主要任务",

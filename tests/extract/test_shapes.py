@@ -1,0 +1,196 @@
+"""Shapes found in real published plans (issue 14): web copies, key lines after short targets,
+clause forms, the document's own lead rule, people, and deadlines named by a holiday or season."""
+
+from __future__ import annotations
+
+import pytest
+
+from obligations.extract import extract_bytes
+from obligations.extract.chrome import is_chrome
+from obligations.extract.deadlines import DeadlineContext, find_text_deadline, parse_deadline
+
+HEADER = """关于印发某市2024年优化营商环境重点任务分工方案的通知
+某政办发〔2024〕3号
+各区县人民政府，市政府各部门：
+现将方案印发给你们，请认真贯彻落实。
+某市人民政府办公室
+2024年3月5日
+某市2024年优化营商环境重点任务分工方案
+一、重点任务
+"""
+
+
+def tasks(body: str, header: str = HEADER) -> list[dict]:
+    result = extract_bytes((header + body).encode("utf-8"), "plan.txt").to_dict()
+    return [task for notice in result["notices"] for task in notice["tasks"]]
+
+
+@pytest.mark.parametrize(
+    ("line", "chrome"),
+    [
+        ("发布时间:2020-10-21 16:21 来源:宣城市卫生健康委员会 浏览次数: 字体:[ ]", True),
+        ("字体大小：【大 中 小】", True),
+        ("分享", True),
+        ("打印 关闭窗口", True),
+        ("您现在的位置: 首页 > 政策前沿", True),
+        ("浏览次数：1234", True),
+        ("牵头单位：区发改局", False),
+        ("来源于各部门的数据要及时共享。", False),
+        ("完成时间：2023年底前", False),
+    ],
+)
+def test_site_chrome_lines(line: str, chrome: bool) -> None:
+    assert is_chrome(line) is chrome
+
+
+def test_web_copy_with_chrome_blank_lines_and_a_table_one_cell_per_line() -> None:
+    page = """首页 > 政务公开 > 政府文件
+
+某市人民政府办公室关于印发2023年重点工作责任分解的通知
+
+发布时间:2023-03-03 09:37 信息来源:市政府办公室 浏览次数:
+
+字体大小【大 中 小】
+
+某市2023年重点工作责任分解
+
+任务项
+
+重点工作内容
+
+牵头责任单位
+
+完成时限
+
+1
+
+建成城市大脑二期,实现一网统管。
+
+市大数据局
+
+2023年国庆节前
+
+2
+
+新增城镇就业1万人。
+
+市人力资源社会保障局
+
+长期坚持
+
+分享
+
+打印
+
+关闭窗口
+"""
+    found = tasks(page, header="")
+    assert [(t["text"], t["lead_units"], t["deadline"]) for t in found] == [
+        ("建成城市大脑二期,实现一网统管。", ["市大数据局"], "2023-09-30"),
+        ("新增城镇就业1万人。", ["市人力资源社会保障局"], "ongoing"),
+    ]
+
+
+def test_key_lines_after_a_short_numbered_target() -> None:
+    body = "1.地区生产总值增长6%左右。\n\n牵头单位:区发改局\n\n责任单位:区统计局,各街道\n\n2.新增市场主体2000户。\n\n牵头单位:区市场局\n"
+    found = tasks(body)
+    assert [(t["number"], t["lead_units"], t["responsible_units"]) for t in found] == [
+        ("1.", ["区发改局"], ["区统计局", "各街道"]),
+        ("2.", ["区市场局"], []),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("clause", "lead", "responsible"),
+    [
+        ("（市政务服务局会同市发展改革委负责）", ["市政务服务局"], ["市发展改革委"]),
+        (
+            "（市政务服务局、市大数据局会同市财政局、市审计局按职责分工负责）",
+            ["市政务服务局", "市大数据局"],
+            ["市财政局", "市审计局"],
+        ),
+        ("（市市场监管局牵头，市司法局配合）", ["市市场监管局"], ["市司法局"]),
+        ("(市市场监管局牵头,市司法局配合)", ["市市场监管局"], ["市司法局"]),
+        ("（市大数据局、市政务服务局按职责分工负责）", [], ["市大数据局", "市政务服务局"]),
+        ("（市委宣传部等有关部门和单位负责）", [], ["市委宣传部等有关部门和单位"]),
+        ("（各省级人民政府负责）", [], ["各省级人民政府"]),
+    ],
+)
+def test_clause_forms(clause: str, lead: list[str], responsible: list[str]) -> None:
+    (task,) = tasks(f"（一）推进审批提速。全面梳理事项清单。{clause}\n")
+    assert (task["lead_units"], task["responsible_units"]) == (lead, responsible)
+
+
+def test_lead_rule_stated_once_applies_from_there_on() -> None:
+    body = (
+        "（一）建立台账。（市财政局、市审计局负责）\n"
+        "（二）推进共享。（市大数据局、市政务服务局负责，列第一位者为牵头单位，下同）\n"
+        "（三）开展评估。（市统计局、市发展改革委负责）\n"
+    )
+    found = tasks(body)
+    assert [(t["lead_units"], t["responsible_units"]) for t in found] == [
+        ([], ["市财政局", "市审计局"]),
+        (["市大数据局"], ["市政务服务局"]),
+        (["市统计局"], ["市发展改革委"]),
+    ]
+
+
+def test_lead_rule_in_the_notice_says_which_unit_is_first() -> None:
+    header = HEADER.replace("请认真贯彻落实。", "请认真贯彻落实。排在第一位的部门为牵头部门。")
+    (task,) = tasks("（一）建立台账。（市财政局、市审计局负责）\n", header=header)
+    assert (task["lead_units"], task["responsible_units"]) == (["市财政局"], ["市审计局"])
+
+
+def test_leaders_and_persons_are_people_not_units() -> None:
+    body = "1.推进数据共享。\n牵头单位：市大数据局\n牵头负责领导：张三\n责任人：李四\n"
+    (task,) = tasks(body)
+    assert task["lead_units"] == ["市大数据局"]
+    assert task["responsible_units"] == []
+    assert task["responsible_person"] == "张三、李四"
+
+
+CTX = DeadlineContext(year=2024, issued=__import__("datetime").date(2024, 3, 5))
+
+
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [
+        ("2026年国庆节前", "2026-09-30"),  # never 2026-12-31 from "2026年"
+        ("国庆节前", "2024-09-30"),
+        ("春节前", "2025-01-28"),  # the first 春节 after the issue date: 2025-01-29, so 除夕
+        ("2024年春节前", "2024-02-09"),
+        ("元旦前", "2024-12-31"),
+        ("五一前", "2024-04-30"),
+        ("年中前", "2024-06-30"),
+        ("下半年", "2024-12-31"),
+        ("中秋节前", "2024-09-16"),
+    ],
+)
+def test_holiday_and_season_deadlines(phrase: str, expected: str) -> None:
+    deadline = parse_deadline(phrase, CTX)
+    assert deadline is not None and (deadline.value, deadline.issue) == (expected, None)
+
+
+@pytest.mark.parametrize("phrase", ["汛期前", "2026年秋收前", "2026年开学前"])
+def test_undatable_points_in_time_are_flagged_never_dated(phrase: str) -> None:
+    deadline = parse_deadline(phrase, CTX)
+    assert deadline is not None and deadline.value is None and deadline.issue
+
+
+def test_holiday_without_issue_date_uses_the_plan_year_and_says_so() -> None:
+    deadline = parse_deadline("春节前", DeadlineContext(year=2024))
+    assert deadline is not None and deadline.value == "2024-02-09"
+    assert deadline.flags
+
+
+def test_deadline_in_text_named_by_holiday_and_ongoing_tail() -> None:
+    assert find_text_deadline("压缩报装时间，2026年国庆节前完成。", CTX).value == "2026-09-30"  # type: ignore[union-attr]
+    ongoing = find_text_deadline("定期开展评估，长期坚持。", CTX)
+    assert ongoing is not None and (ongoing.raw, ongoing.value) == ("长期坚持", "ongoing")
+
+
+def test_relative_to_issue_date_and_flagged_without_it() -> None:
+    (task,) = tasks("（一）制定细则。方案印发后一个月内出台。（市司法局负责）\n")
+    assert task["deadline"] == "2024-04-05"
+    (task,) = tasks("（一）制定细则。方案印发后一个月内出台。（市司法局负责）\n", header="")
+    assert task["deadline"] is None and task["deadline_issue"]
