@@ -74,6 +74,14 @@ def plain_zip() -> bytes:
     return buffer.getvalue()
 
 
+def blank_scan() -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("L", (600, 800), 255).save(buffer, format="PDF")
+    return buffer.getvalue()
+
+
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
 
 CASES = {
@@ -88,7 +96,7 @@ CASES = {
     "truncated xlsx": ("plan.xlsx", lambda: xlsx_bytes()[:1500], "损坏或不完整"),
     "xlsx without header": ("people.xlsx", no_header_xlsx, "没有找到任务表头"),
     "zip bomb": ("bomb.docx", zip_bomb, "压缩炸弹"),
-    "scanned pdf": ("scan.pdf", lambda: (DATA / "plan_scanned.pdf").read_bytes(), "没有文本层"),
+    "scan of a blank page": ("scan.pdf", blank_scan, "没有可读的文字|没有文本层"),
     "image": ("photo.png", lambda: PNG, "图片文件"),
     "unknown zip": ("archive.zip", plain_zip, "压缩包"),
     "legacy doc": ("old.doc", lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "旧版 Office"),
