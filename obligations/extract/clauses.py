@@ -36,6 +36,7 @@ for _role, _words in {
     for _word in _words.split():
         _KEYS[_word] = _role
 
+KEYS = frozenset(_KEYS)  # every clause key ("牵头单位", "完成时限", …)
 _KEY_PATTERN = "|".join(_loose(word) for word in sorted(_KEYS, key=len, reverse=True))
 _KEY_AT_START = re.compile(rf"^\s*(?P<key>{_KEY_PATTERN})\s*(?:[:：]|为)?\s*")
 _KEY_LINE = re.compile(rf"(?:^|(?<=[。；;！？!?]))\s*(?P<key>{_KEY_PATTERN})\s*[:：]")

@@ -11,9 +11,11 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import shutil
 from collections.abc import Iterator
 
+from .clauses import KEYS as CLAUSE_KEYS
 from .progress import OCR, Progress, report
 from .records import ExtractionError
 from .subprocesses import TimedOut, run
@@ -41,6 +43,19 @@ def available() -> bool:
     return LANGUAGE in (listed.stdout + listed.stderr).decode("utf-8", "replace").split()
 
 
+# Tesseract reads a full-width colon after a clause key as a semicolon ("牵头单位;市大数据局").
+_KEY_SEMICOLON = re.compile(
+    "("
+    + "|".join(r"\s*".join(map(re.escape, key)) for key in sorted(CLAUSE_KEYS, key=len, reverse=True))
+    + r")\s*[;；]"
+)
+
+
+def repair_ocr_text(text: str) -> str:
+    """Undo the OCR confusions that change meaning for the later stages."""
+    return _KEY_SEMICOLON.sub(r"\1：", text)
+
+
 def _lines(tsv: str) -> list[dict]:
     """Word rows of Tesseract's TSV grouped into lines with boxes (x0, x1, top, bottom, text)."""
     lines: dict[tuple[str, str, str], dict] = {}
@@ -65,7 +80,7 @@ def _lines(tsv: str) -> list[dict]:
         line["words"].append(row["text"].strip())
     ordered = sorted(lines.values(), key=lambda line: (line["top"], line["x0"]))
     for line in ordered:
-        line["text"] = " ".join(line.pop("words"))
+        line["text"] = repair_ocr_text(" ".join(line.pop("words")))
     return ordered
 
 
