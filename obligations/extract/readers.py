@@ -6,6 +6,7 @@ from .blocks import Document
 from .decode import decode_text
 from .progress import CONVERTING, Progress, report
 from .read_text import text_blocks
+from .records import ExtractionError
 from .safety import check_zip
 
 
@@ -29,7 +30,13 @@ def read_document(
         report(progress, CONVERTING, 0, 1)
         converted = convert_legacy(data, kind, check_cancel=check_cancel)
         report(progress, CONVERTING, 1, 1)
-        return read_document(converted, "docx" if kind == "doc" else "xlsx")
+        document = read_document(converted, "docx" if kind == "doc" else "xlsx")
+        if not any(
+            block.text.strip() or any(any(map(str, row)) for row in block.rows or [])
+            for block in document.blocks
+        ):
+            raise ExtractionError("旧版 Office 文件转换后没有任何内容，文件可能已损坏。")
+        return document
     if kind == "docx":
         check_zip(data)
         from .read_docx import docx_document

@@ -76,8 +76,20 @@ def _by_extension(filename: str) -> str | None:
     return None
 
 
+def _directory_entry(data: bytes, name: bytes) -> bool:
+    """``name`` starts a 128-byte directory entry after the 512-byte header (not just any bytes)."""
+    position = data.find(name, 512)
+    while position != -1:
+        if position % 128 == 0:
+            return True
+        position = data.find(name, position + 1)
+    return False
+
+
 def _ole_kind(data: bytes) -> str:
-    found = {kind for marker, kind in _OLE_STREAMS if marker in data}
+    if len(data) < 1536 or data[28:30] != b"\xfe\xff" or data[30] not in (9, 12):
+        raise ExtractionError("旧版 Office 文件已损坏或不完整，无法读取。")
+    found = {kind for marker, kind in _OLE_STREAMS if _directory_entry(data, marker)}
     if "encrypted" in found:
         raise ExtractionError("文件已加密，请先解除密码保护后再上传。")
     if "doc" in found:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from obligations.benchmarks.extract import TARGET_MB_PER_S, run
 
 
@@ -26,6 +28,7 @@ def test_bench_accepts_the_bench_commands_context() -> None:
     assert run(Context())["rounds"] == 1
 
 
+@pytest.mark.slow
 def test_bench_reports_accuracy_on_the_real_plans() -> None:
     result = run({"extract_rounds": 1})
     figures = result["figures"]
