@@ -34,7 +34,7 @@ def _header_roles(blocks: list[Block], start: int) -> list[str] | None:
     """Column roles of a header run starting at ``start`` (one column name per line), or None."""
     roles: list[str] = []
     for block in blocks[start : start + _MAX_COLUMNS]:
-        if block.is_table:
+        if block.is_table or len(block.text) > 30:
             break
         name = squash(fold(_cell(block.text)))
         role = header_role(name) if 0 < len(name) <= 14 else None

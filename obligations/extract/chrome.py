@@ -37,7 +37,7 @@ _VIEWS = re.compile(r"^(?:浏览次数|浏览量|访问量|点击量|阅读量)\
 def is_chrome(text: str) -> bool:
     """True when a whole line is page chrome, not part of the document."""
     line = text.strip()
-    if not line or len(line) > 120:
+    if not line or len(line) > 120 or (line[-1] in "。；;，," and not _FIELD_START.match(line)):
         return False
     compact = squash(line)
     if _TOOL_LINE.match(compact) or _FONT_SIZE.match(compact) or _VIEWS.match(compact):

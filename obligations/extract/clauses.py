@@ -120,12 +120,16 @@ def _split_at_keys(chunk: str) -> list[str]:
 
 def _with_split(part: str) -> tuple[str, str] | None:
     """ "X会同Y负责": X leads, Y shares the work. Only at the top level, never inside brackets."""
-    if _KEY_AT_START.match(part):
+    if "会" not in part or _KEY_AT_START.match(part):
         return None
     for match in _WITH.finditer(part):
         if depth_at(part, match.start()) == 0 and match.start() > 0:
             return part[: match.start()], part[match.end() :]
     return None
+
+
+def _rule_note(segment: str) -> bool:
+    return ("位" in segment or "同" in segment) and bool(_LEAD_RULE_NOTE.search(squash(segment)))
 
 
 def _segments(part: str) -> list[tuple[str, str | None]]:
@@ -151,9 +155,7 @@ def parse_clause_body(body: str) -> tuple[Clause, bool]:
         if index and not _KEY_AT_START.match(part):
             continue  # a note after a full stop ("黑体字部门为牵头部门…"), not an assignment
         for segment, forced in _segments(part):
-            if forced == "lead" and _LEAD_RULE_NOTE.search(squash(segment)):
-                continue
-            if not segment.strip() or _LEAD_RULE_NOTE.search(squash(segment)):
+            if not segment.strip() or _rule_note(segment):
                 continue  # "列第一位者为牵头单位，下同": the document's rule, read by notices.py
             if forced is not None:
                 names = split_units(segment)
@@ -218,7 +220,7 @@ def _clause_like(body: str, at_item_end: bool = False) -> Clause | None:
     if not clean or not clause.has_units:
         return None
     pieces = split_top_level(body, _CLAUSE_SEPARATORS | frozenset("。"))
-    while len(pieces) > 1 and _LEAD_RULE_NOTE.search(squash(pieces[-1]) or "下同"):
+    while len(pieces) > 1 and (not pieces[-1].strip() or _rule_note(pieces[-1])):
         pieces.pop()  # "…负责，列第一位者为牵头单位，下同"
     last = pieces[-1]
     if not (
