@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Debian packages the test suite needs: a browser and CJK font for Playwright tests, LibreOffice to
-# render a ledger to PDF, and PostgreSQL/Redis servers. Installs only what is missing.
+# render a ledger to PDF and to convert legacy .doc/.wps/.xls/.et plans, Tesseract with its
+# simplified-Chinese model to read scanned plans, and PostgreSQL/Redis servers. Installs only what is
+# missing.
 set -euo pipefail
 packages=(chromium fonts-wqy-microhei libreoffice-calc-nogui libreoffice-writer-nogui poppler-utils postgresql redis-server tesseract-ocr tesseract-ocr-chi-sim)
 missing=()
