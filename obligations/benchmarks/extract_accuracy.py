@@ -27,6 +27,7 @@ SCAN_PLAN = "淄博市建立政务服务“好差评”制度工作方案"  # th
 TARGETS = {"f1": 0.95, "units": 0.93, "deadlines": 0.95}
 SCAN_TARGETS = {"f1": 0.90}
 SETS = ("real_dev", "real_heldout", "variants", "scan")
+REAL_SUFFIXES = (".txt", ".html")  # the shapes the real plans were published in
 
 
 def _gold(path: Path) -> list[dict]:
@@ -37,7 +38,8 @@ def _documents(name: str) -> tuple[list[Path], list[dict]]:
     """The files of a set and their gold rows (``doc`` = file name)."""
     if name in ("real_dev", "real_heldout"):
         split = name.removeprefix("real_")
-        return sorted((REAL / split).glob("*.txt")), _gold(REAL / f"gold_{split}.jsonl")
+        files = sorted(path for path in (REAL / split).iterdir() if path.suffix in REAL_SUFFIXES)
+        return files, _gold(REAL / f"gold_{split}.jsonl")
     if name == "variants":
         files = sorted((REAL / "variants").glob("*"))
         source = _gold(REAL / "gold_dev.jsonl")
