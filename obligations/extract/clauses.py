@@ -2,7 +2,9 @@
 
 Forms: "（责任单位：A、B）", "牵头单位：A；责任单位：B" lines, "（A牵头，B按职责分工负责）", "（A牵头负责）",
 "（A、B分头负责）", "（A负责落实；2018年9月底前完成）", "（责任人：张三；责任单位：A）", 配合/协调/参与单位,
-"〔…〕" and half-width brackets, "完成时限：…" alone, a clause cut by a page break (left unclosed).
+"（负责部门：A、B；适用范围：C）" (the scope is not a unit), "（A指导，B参与）" (the ministry that guides is named
+as responsible, not as lead), "〔…〕" and half-width brackets, "完成时限：…" alone, a clause cut by a page break
+(left unclosed), a note after a full stop inside the brackets.
 """
 
 from __future__ import annotations
@@ -26,12 +28,15 @@ for _role, _words in {
     "lead": "牵头责任单位 牵头责任部门 牵头单位 牵头部门 主责单位 主责部门 主办单位 主办部门 牵头处室",
     "responsible": (
         "责任单位 责任部门 配合单位 配合部门 协调单位 协调部门 参与单位 参与部门 协办单位 协办部门 协同单位 "
-        "协同部门 承办单位 实施单位 实施部门 落实单位 责任主体 联办单位 协作单位 责任处室 责任科室"
+        "协同部门 承办单位 实施单位 实施部门 落实单位 责任主体 联办单位 协作单位 责任处室 责任科室 负责单位 负责部门 "
+        "指导单位 指导部门"
     ),
     "person": "责任人 责任领导 牵头领导 分管领导 负责人 牵头负责领导 牵头市领导 牵头区领导 牵头县领导 联系领导 包保领导",
     "deadline": (
         "完成时限 完成时间 完成期限 时间节点 时限要求 办结时限 截止时间 截止日期 时间安排 进度安排 时限"
     ),
+    # Parts of a clause that qualify the task without naming who does it ("适用范围：浙江自贸试验区").
+    "scope": "适用范围 实施范围 推广范围 适用对象 适用地区",
 }.items():
     for _word in _words.split():
         _KEYS[_word] = _role
@@ -42,13 +47,14 @@ _KEY_AT_START = re.compile(rf"^\s*(?P<key>{_KEY_PATTERN})\s*(?:[:：]|为)?\s*")
 _KEY_LINE = re.compile(rf"(?:^|(?<=[。；;！？!?]))\s*(?P<key>{_KEY_PATTERN})\s*[:：]")
 # The usual keys also start a clause right after the text, with no full stop before them.
 _STRONG_KEYS = (
-    "牵头单位 责任单位 牵头部门 责任部门 配合单位 配合部门 协办单位 主办单位 完成时限 完成时间 时间节点"
+    "牵头单位 责任单位 牵头部门 责任部门 配合单位 配合部门 协办单位 主办单位 完成时限 完成时间 时间节点 "
+    "负责单位 负责部门"
 )
 _KEY_ANYWHERE = re.compile(rf"(?P<key>{'|'.join(_loose(word) for word in _STRONG_KEYS.split())})\s*[:：]")
 _LEAD_VERB = re.compile(r"牵\s*头(?!\s*(?:部\s*门|单\s*位|处\s*室|领\s*导))")
 _RESP_VERB = re.compile(
     r"(?:按\s*(?:照\s*)?(?:部\s*门\s*)?(?:各\s*自\s*)?职\s*责\s*(?:分\s*工\s*)?负\s*责|分\s*工\s*负\s*责|分\s*头\s*负\s*责|"
-    r"共\s*同\s*负\s*责|负\s*责\s*落\s*实|具\s*体\s*负\s*责|配\s*合|参\s*与|协\s*助|协\s*办|负\s*责)"
+    r"共\s*同\s*负\s*责|负\s*责\s*落\s*实|具\s*体\s*负\s*责|配\s*合|参\s*与|协\s*助|协\s*办|负\s*责|指\s*导)"
 )
 _DEADLINE_TAIL = re.compile(r"(?:完成|办结|落实到位|到位|实现)\s*$")
 # "区发改局（牵头）、区财政局": a lead marked inside the list
@@ -179,6 +185,8 @@ def parse_clause_body(body: str) -> tuple[Clause, bool]:
                 if key:
                     clause.person = squash(content)
                 continue
+            if role == "scope":
+                continue  # "适用范围：…" says where, not who
             deadline = _deadline_segment(content)
             if deadline:
                 clause.deadline_raw = deadline
@@ -219,7 +227,10 @@ def _clause_like(body: str, at_item_end: bool = False) -> Clause | None:
     clause, clean = parse_clause_body(body)
     if not clean or not clause.has_units:
         return None
-    pieces = split_top_level(body, _CLAUSE_SEPARATORS | frozenset("。"))
+    # A note after a full stop ("…负责落实。以下均需试点城市政府落实，不再列出") is not the clause's end.
+    sentences = split_top_level(body, frozenset("。"))
+    kept = [sentences[0], *(part for part in sentences[1:] if _KEY_AT_START.match(part))]
+    pieces = split_top_level(kept[-1], _CLAUSE_SEPARATORS)
     while len(pieces) > 1 and (not pieces[-1].strip() or _rule_note(pieces[-1])):
         pieces.pop()  # "…负责，列第一位者为牵头单位，下同"
     last = pieces[-1]
