@@ -142,6 +142,21 @@ def test_web_page_with_a_data_table_and_gbk() -> None:
     ]
 
 
+def test_web_page_table_with_guiding_departments_and_band_rows() -> None:
+    page = (
+        "<html><body><table><tr><td>标题：</td><td>关于推广改革举措的通知</td></tr></table>"
+        "<table border='1'><tr><td>序号</td><td>改革举措</td><td>主 要 内 容</td><td>指导部门</td><td>推广范围</td></tr>"
+        "<tr><td colspan='5'>一、知识产权保护方面（共1项）</td></tr>"
+        "<tr><td>1</td><td>专利保险机制</td><td>开发专利保险产品，降低侵权损失。</td>"
+        "<td>国家知识产权局、中国银保监会</td><td>全国</td></tr></table></body></html>"
+    )
+    found = tasks(extract_bytes(page.encode(), "page.html"))
+    assert [(t["number"], t["text"], t["lead_units"], t["responsible_units"]) for t in found] == [
+        ("1", "开发专利保险产品，降低侵权损失。", [], ["国家知识产权局", "中国银保监会"])
+    ]
+    assert found[0]["section"] == ["一、知识产权保护方面（共1项）", "专利保险机制"]
+
+
 def _ofd(members: dict[str, bytes]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
