@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from .blocks import Block
 from .clauses import Clause, find_clauses, starts_with_key
-from .labels import Label, find_label
+from .labels import Label, find_label, sequel_label
 from .notices import date_line, docno_line
 from .text import bracket_balance, ends_sentence, squash
 
@@ -75,6 +75,7 @@ def _meta(text: str) -> bool:
 def repair(blocks: list[Block], trust_headings: bool = False) -> list[Para | Block]:
     """Paragraphs with page breaks mended; tables pass through."""
     out: list[Para | Block] = []
+    previous_label: Label | None = None
     for block in blocks:
         if block.is_table:
             if out and isinstance(out[-1], Block) and _same_table(out[-1], block):
@@ -85,7 +86,8 @@ def repair(blocks: list[Block], trust_headings: bool = False) -> list[Para | Blo
         text = block.text
         if not text:
             continue
-        label = find_label(text)
+        label = find_label(text) or sequel_label(text, previous_label)
+        previous_label = label or previous_label
         previous = out[-1] if out and isinstance(out[-1], Para) else None
         if previous is not None and _continues(previous, text, label):
             previous.text += text

@@ -194,3 +194,56 @@ def test_relative_to_issue_date_and_flagged_without_it() -> None:
     assert task["deadline"] == "2024-04-05"
     (task,) = tasks("（一）制定细则。方案印发后一个月内出台。（市司法局负责）\n", header="")
     assert task["deadline"] is None and task["deadline_issue"]
+
+
+def flat_plan() -> str:
+    """A plan whose line breaks were lost: one line, labels after sentence ends and after clauses."""
+    measure = "完善服务机制，推进信息共享，建立工作台账，定期通报进展情况，确保各项措施落地见效。" * 5
+    return (
+        "各区县人民政府，市政府各部门：为优化营商环境，现制定如下分工方案。"
+        "一、提升审批效率（一）精简审批环节。" + measure + "（市政务服务局牵头，市直有关部门按职责分工负责）"
+        "具体措施：1.2024年6月底前公布审批事项清单。" + measure + "（市政务服务局负责）"
+        "2.推行告知承诺制。" + measure + "（市司法局及各区县按职责分工负责）"
+        "（二）压减办理时限。" + measure + "（市住建局牵头，市自然资源局参与）"
+        "二、加强监管（三）规范执法检查。" + measure + "（市市场监管局负责）"
+        "具体措施：2024年底前建立检查计划统筹机制。" + measure + "（市市场监管局负责）\n"
+    )
+
+
+def test_a_plan_that_lost_its_line_breaks_is_cut_back_at_its_labels() -> None:
+    found = tasks(flat_plan(), header="")
+    assert [(t["number"], t["text"][:6], t["lead_units"], t["responsible_units"]) for t in found] == [
+        ("（一）", "精简审批环节", ["市政务服务局"], ["市直有关部门"]),
+        ("1.", "2024年6", [], ["市政务服务局"]),
+        ("2.", "推行告知承诺", [], ["市司法局及各区县"]),
+        ("（二）", "压减办理时限", ["市住建局"], ["市自然资源局"]),
+        ("（三）", "规范执法检查", [], ["市市场监管局"]),
+        (None, "2024年底", [], ["市市场监管局"]),
+    ]
+    assert [t["deadline"] for t in found] == [None, "2024-06-30", None, None, None, "2024-12-31"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "完成一、二级备案。" * 60,  # an enumeration inside a sentence is not a label
+        "增长3.2%，其中（一）类项目占比提高。" * 40,
+    ],
+)
+def test_long_paragraphs_without_an_outline_stay_whole(text: str) -> None:
+    from obligations.extract.blocks import Block
+    from obligations.extract.flattened import split_flattened
+
+    assert len(split_flattened([Block(text=text)])) == 1
+
+
+def test_a_number_that_continues_the_sequence_is_a_label_even_before_digits() -> None:
+    body = (
+        "10.学者岗位项目。设立特聘岗位。（牵头单位：市委组织部，配合单位：各有关单位）\n"
+        "11.121人才梯队项目。重点培养后备人才。（牵头单位：市人社局，配合单位：各区、县级市）\n"
+    )
+    found = tasks(body)
+    assert [(t["number"], t["text"][:6], t["responsible_units"]) for t in found] == [
+        ("10.", "学者岗位项目", ["各有关单位"]),
+        ("11.", "121人才梯", ["各区", "县级市"]),
+    ]
