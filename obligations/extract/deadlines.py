@@ -122,6 +122,7 @@ class DeadlineContext:
     year: int | None = None
     issued: date | None = None
     calendar: WorkdayCalendar = DEFAULT_CALENDAR
+    year_from_body: bool = False  # the year was read from a date in the text, not from the header
 
 
 @dataclass
@@ -262,6 +263,10 @@ def _finish(found: _Found, year: int | None, month: int, day: int | None, ctx: D
     else:
         found.issue = f"{found.raw.strip()}：日期无效（{day}日），请核对"
         return found
+    if found.explicit_year is None and ctx.year_from_body and year == ctx.year:
+        found.flags.append(
+            f"“{found.raw.strip()}”未写年份，方案无标题和日期，按正文所写的 {year} 年计算，请核对"
+        )
     if found.explicit_year is None and ctx.issued is not None and result < ctx.issued - timedelta(days=90):
         result += relativedelta(years=1)
         found.flags.append(f"“{found.raw.strip()}”未写年份，早于印发日期，按次年 {result.year} 年计算")
@@ -450,7 +455,8 @@ def _text_candidate(item: _Found, text: str) -> bool:
         return False  # "对2020年底前建成的项目…": the date describes something, it is not a deadline
     if item.kind == "bare":
         after = text[item.end : item.end + 3].lstrip()
-        if not after or after[0] in _BARE_DENY_NEXT:
+        # "2021年全面推广…" sets a target year; "2021年全年…" / "2021年全省…" describe a period or a place.
+        if not after or (after[0] in _BARE_DENY_NEXT and not after.startswith("全面")):
             return False
         prev = before.rstrip()
         if _TARGET_LEAD.search(before):

@@ -67,6 +67,7 @@ class NoticeSpan:
     lead_first: bool = False  # the notice says the first unit listed leads
     lead_first_line: int = 0  # ... from the block at this line on ("下同")
     lead_bold: bool = False  # the notice says units in bold lead (黑体字部门为牵头部门)
+    year_from_body: bool = False  # no header gave the year: the first full date in the text did
 
 
 def normalise_docno(match: re.Match[str]) -> str:
@@ -339,6 +340,7 @@ def _notice(blocks: list[Block], begin: int, anchor: int, end: int, year: int | 
                 break
     notice.body = blocks[body_start:end]
     notice.year = _year_of(notice, year)
+    _year_from_body(notice)
     notice.lead_first, notice.lead_first_line = _lead_rule(blocks[begin:end])
     notice.lead_bold = any(_BOLD_RULE.search(squash(_text_of(block))) for block in blocks[begin:end])
     return notice
@@ -362,6 +364,7 @@ def _single_notice(blocks: list[Block], year: int | None) -> NoticeSpan:
             break
     notice.body = blocks[body_start:]
     notice.year = _year_of(notice, year)
+    _year_from_body(notice)
     notice.lead_first, notice.lead_first_line = _lead_rule(blocks)
     notice.lead_bold = any(_BOLD_RULE.search(squash(_text_of(block))) for block in blocks)
     return notice
@@ -374,6 +377,26 @@ def _lead_rule(blocks: list[Block]) -> tuple[bool, int]:
         if _LEAD_RULE.search(squash(_text_of(block))):
             return True, block.line
     return False, 0
+
+
+_FULL_DATE = re.compile(r"((?:19|20)\d{2})\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
+_BODY_YEAR_BLOCKS = 12
+
+
+def _year_from_body(notice: NoticeSpan) -> None:
+    """A plan kept without its header (no title, 文号 or signature date): the first full date its
+    opening paragraphs write ("2020年9月11日，…电视电话会议…") gives the year of bare deadlines such as
+    年底前; every date read that way is flagged for review."""
+    if notice.year is not None:
+        return
+    for block in notice.body[:_BODY_YEAR_BLOCKS]:
+        if block.is_table:
+            continue
+        match = _FULL_DATE.search(block.text)
+        if match:
+            notice.year = int(match.group(1))
+            notice.year_from_body = True
+            return
 
 
 def _year_of(notice: NoticeSpan, fallback: int | None) -> int | None:

@@ -114,7 +114,10 @@ def _notice_tasks(span: NoticeSpan, calendar: WorkdayCalendar, document: Documen
         year=span.year,
     )
     rules = TaskRules(
-        DeadlineContext(year=span.year, issued=span.issued, calendar=calendar), lead_bold=span.lead_bold
+        DeadlineContext(
+            year=span.year, issued=span.issued, calendar=calendar, year_from_body=span.year_from_body
+        ),
+        lead_bold=span.lead_bold,
     )
     paged = document.kind in PAGED
     for item in walk(repair(span.body, trust_headings=document.kind == "docx")):

@@ -247,3 +247,13 @@ def test_a_number_that_continues_the_sequence_is_a_label_even_before_digits() ->
         ("10.", "学者岗位项目", ["各有关单位"]),
         ("11.", "121人才梯", ["各区", "县级市"]),
     ]
+
+
+def test_a_plan_without_header_takes_its_year_from_its_first_full_date_and_says_so() -> None:
+    body = (
+        "2020年9月11日，全国电视电话会议部署了重点任务，现制定如下分工方案。\n"
+        "(一)完善一体化政务服务平台，年底前完成对接。(国务院办公厅牵头，各地区、各部门负责)\n"
+    )
+    found = tasks(body, header="")
+    assert [(t["deadline_raw"], t["deadline"]) for t in found] == [("年底前", "2020-12-31")]
+    assert any("按正文所写的 2020 年计算" in flag for flag in found[0]["review_flags"])
