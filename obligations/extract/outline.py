@@ -105,7 +105,50 @@ def repair(blocks: list[Block], trust_headings: bool = False) -> list[Para | Blo
             result.extend(_split_after_clauses(item))
         else:
             result.append(item)
-    return result
+    return _close_sub_items(result)
+
+
+def _clause_only(para: Para) -> bool:
+    return (
+        para.label is None
+        and bool(para.clauses)
+        and not _MEANINGFUL.search(para.text[: para.clauses[0].start])
+    )
+
+
+def _close_sub_items(items: list[Para | Block]) -> list[Para | Block]:
+    """ "1.完善应急预案体系" / "(1)…" … "(4)…" / "(责任单位:…)": a clause on its own line after sub-items
+    that carry no clause of their own closes their parent item; the parent, its sub-items and the
+    clause become one item (the task is the parent's title with the sub-items' text)."""
+    out: list[Para | Block] = []
+    for item in items:
+        if isinstance(item, Para) and _clause_only(item):
+            run = _clause_less_run(out)
+            if run:
+                parent = out[-run - 1]
+                assert isinstance(parent, Para)
+                subs = [para for para in out[-run:] if isinstance(para, Para)]
+                parent.text = parent.text + "".join(sub.text for sub in subs) + item.text
+                parent.bold = [*parent.bold, *(run for sub in subs for run in sub.bold), *item.bold]
+                parent.clauses = find_clauses(parent.text)
+                del out[-run:]
+                continue
+        out.append(item)
+    return out
+
+
+def _clause_less_run(items: list[Para | Block]) -> int:
+    """How many labelled paragraphs of one style, none with a clause, end ``items`` right under a
+    clause-less title of another style (0 when that is not the shape)."""
+    style = None
+    for count, item in enumerate(reversed(items)):
+        if not isinstance(item, Para) or item.label is None or item.clauses:
+            return 0
+        if style is None:
+            style = item.style
+        if item.style != style:
+            return count if count >= 2 and single_sentence(item.content) else 0
+    return 0
 
 
 def _same_table(previous: Block, block: Block) -> bool:

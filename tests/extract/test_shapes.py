@@ -257,3 +257,23 @@ def test_a_plan_without_header_takes_its_year_from_its_first_full_date_and_says_
     found = tasks(body, header="")
     assert [(t["deadline_raw"], t["deadline"]) for t in found] == [("年底前", "2020-12-31")]
     assert any("按正文所写的 2020 年计算" in flag for flag in found[0]["review_flags"])
+
+
+def test_a_clause_on_its_own_line_after_sub_items_closes_their_parent() -> None:
+    body = (
+        "(一)“一案三制”建设\n"
+        "1.完善应急预案体系\n"
+        "(1)加强应急预案管理,规范应急预案编制。\n"
+        "(2)推进应急预案“精编化”,及时修订完善现有应急预案。\n"
+        "(3)加强应急预案演练,完善演练管理制度。\n"
+        "(责任单位:市直各有关单位、各县(市、区)人民政府)\n"
+        "2.健全应急管理体制\n"
+        "(1)理顺应急管理机构职能。(责任单位:市应急办)\n"
+        "(2)加强基层应急管理。(责任单位:各县(市、区)人民政府)\n"
+    )
+    found = tasks(body)
+    assert [(t["number"], t["text"][:12], t["responsible_units"]) for t in found] == [
+        ("1.", "完善应急预案体系(1)加", ["市直各有关单位", "各县(市、区)人民政府"]),
+        ("(1)", "理顺应急管理机构职能。", ["市应急办"]),
+        ("(2)", "加强基层应急管理。", ["各县(市、区)人民政府"]),
+    ]
