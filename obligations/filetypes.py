@@ -35,12 +35,43 @@ KINDS: dict[str, FileKind] = {
             "pptx", "PowerPoint", "application/vnd.openxmlformats-officedocument.presentationml.presentation"
         ),
         FileKind("ofd", "OFD 版式文件", "application/ofd"),
+        FileKind("wps", "WPS 文字", "application/vnd.ms-works"),
+        FileKind("et", "WPS 表格", "application/vnd.ms-excel"),
+        FileKind("html", "网页", "text/html"),
+        FileKind("htm", "网页", "text/html"),
+        FileKind("mhtml", "网页存档", "multipart/related"),
+        FileKind("mht", "网页存档", "multipart/related"),
         FileKind("txt", "文本", "text/plain"),
         FileKind("md", "文本", "text/markdown"),
     )
 }
 
+# Plan files the extraction engine reads (the import form's list of allowed extensions).
+IMPORT_EXTENSIONS = (
+    "txt",
+    "md",
+    "docx",
+    "doc",
+    "wps",
+    "xlsx",
+    "xls",
+    "et",
+    "pdf",
+    "ofd",
+    "html",
+    "htm",
+    "mhtml",
+    "mht",
+)
+
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# WPS names for the OLE formats; their stream is checked too (.doc/.xls/.ppt keep the header check
+# that evidence uploads rely on; the extraction engine checks every OLE file's streams on import).
+_OLE_STREAMS = {
+    "wps": ("WordDocument",),
+    "et": ("Workbook", "Book"),
+}
+
 _ZIP = b"PK\x03\x04"
 # The member an Office Open XML / OFD package must contain to be that kind of document.
 _ZIP_MARKERS = {
@@ -87,6 +118,34 @@ def _looks_like_text(head: bytes) -> bool:
     return not head.startswith((_ZIP, _OLE, b"%PDF", b"\x7fELF", b"MZ"))
 
 
+def _ole_has_stream(stream: BinaryIO, names: tuple[str, ...]) -> bool:
+    """Whether the compound file's directory names one of these streams: the UTF-16LE name starts a
+    128-byte directory entry after the 512-byte header. Read in chunks, not all at once."""
+    markers = [name.encode("utf-16-le") for name in names]
+    stream.seek(0)
+    try:
+        offset = 0
+        while chunk := stream.read(1 << 20):
+            for marker in markers:
+                position = chunk.find(marker)
+                while position != -1:
+                    absolute = offset + position
+                    if absolute >= 512 and absolute % 128 == 0:
+                        return True
+                    position = chunk.find(marker, position + 1)
+            offset += len(chunk)
+        return False
+    finally:
+        stream.seek(0)
+
+
+def _looks_like_html(head: bytes) -> bool:
+    lowered = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return lowered.startswith(
+        (b"<!doctype html", b"<html", b"<head", b"<meta", b"<body", b"<!--", b"<div", b"<p")
+    ) or (lowered.startswith(b"<?xml") and b"<html" in lowered)
+
+
 def content_matches(extension: str, stream: BinaryIO) -> bool:
     """Whether the bytes are a file of the kind the extension names."""
     head = _read_head(stream)
@@ -98,6 +157,15 @@ def content_matches(extension: str, stream: BinaryIO) -> bool:
         return head.startswith(b"\x89PNG\r\n\x1a\n")
     if extension in ("doc", "xls", "ppt"):
         return head.startswith(_OLE)
+    if extension in _OLE_STREAMS:
+        return head.startswith(_OLE) and _ole_has_stream(stream, _OLE_STREAMS[extension])
+    if extension in ("html", "htm"):
+        return _looks_like_html(head)
+    if extension in ("mhtml", "mht"):
+        lowered = head.lstrip().lower()
+        return lowered.startswith((b"mime-version:", b"from:", b"subject:", b"date:", b"content-type:")) and (
+            b"multipart/related" in lowered or b"text/html" in lowered
+        )
     if extension in _ZIP_MARKERS:
         if not head.startswith(_ZIP):
             return False
