@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Debian packages the test suite needs: a browser and CJK font for Playwright tests, LibreOffice to
-# render a ledger to PDF, and PostgreSQL/Redis servers. Installs only what is missing.
+# render a ledger to PDF and to convert legacy .doc/.wps/.xls/.et plans, Tesseract with its
+# simplified-Chinese model to read scanned plans, and PostgreSQL/Redis servers. Installs only what is
+# missing.
 set -euo pipefail
-packages=(chromium fonts-wqy-microhei libreoffice-calc-nogui poppler-utils postgresql redis-server)
+packages=(chromium fonts-wqy-microhei libreoffice-calc-nogui libreoffice-writer-nogui poppler-utils postgresql redis-server tesseract-ocr tesseract-ocr-chi-sim)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -5,12 +5,11 @@ renamed executable or HTML page is refused. Used for plan imports and evidence f
 
 from __future__ import annotations
 
-import zipfile
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import BinaryIO
 
-from .extract.sniff import sniff
+from .extract.sniff import OLE_KINDS, StreamSource, sniff
 
 
 @dataclass(frozen=True)
@@ -18,31 +17,58 @@ class FileKind:
     extension: str  # without the dot, lower case
     label: str  # how the user knows it (Chinese)
     content_type: str
-    sniffed: str  # what its bytes must be, as extract.sniff names kinds
+    sniffed: frozenset[str]  # what its bytes may be, as extract.sniff names kinds
 
 
 _DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+# Plain text may be markup too: the engine then reads it as the web page it is.
+_TEXT = frozenset({"text", "html", "mhtml"})
 KINDS: dict[str, FileKind] = {
     kind.extension: kind
     for kind in (
-        FileKind("pdf", "PDF", "application/pdf", "pdf"),
-        FileKind("jpg", "JPEG 图片", "image/jpeg", "jpeg"),
-        FileKind("jpeg", "JPEG 图片", "image/jpeg", "jpeg"),
-        FileKind("png", "PNG 图片", "image/png", "png"),
-        FileKind("doc", "Word 97-2003", "application/msword", "ole"),
-        FileKind("xls", "Excel 97-2003", "application/vnd.ms-excel", "ole"),
-        FileKind("ppt", "PowerPoint 97-2003", "application/vnd.ms-powerpoint", "ole"),
-        FileKind("docx", "Word", _DOCX, "docx"),
-        FileKind("xlsx", "Excel", _XLSX, "xlsx"),
-        FileKind("pptx", "PowerPoint", _PPTX, "pptx"),
-        FileKind("ofd", "OFD 版式文件", "application/ofd", "ofd"),
-        FileKind("txt", "文本", "text/plain", "text"),
-        FileKind("md", "文本", "text/markdown", "text"),
+        FileKind("pdf", "PDF", "application/pdf", frozenset({"pdf"})),
+        FileKind("jpg", "JPEG 图片", "image/jpeg", frozenset({"jpeg"})),
+        FileKind("jpeg", "JPEG 图片", "image/jpeg", frozenset({"jpeg"})),
+        FileKind("png", "PNG 图片", "image/png", frozenset({"png"})),
+        # Evidence of the 97-2003 formats is checked by the compound-file header only; the engine
+        # checks an imported one's streams itself.
+        FileKind("doc", "Word 97-2003", "application/msword", OLE_KINDS),
+        FileKind("xls", "Excel 97-2003", "application/vnd.ms-excel", OLE_KINDS),
+        FileKind("ppt", "PowerPoint 97-2003", "application/vnd.ms-powerpoint", OLE_KINDS),
+        FileKind("wps", "WPS 文字", "application/vnd.ms-works", frozenset({"doc"})),
+        FileKind("et", "WPS 表格", "application/vnd.ms-excel", frozenset({"xls"})),
+        FileKind("docx", "Word", _DOCX, frozenset({"docx"})),
+        FileKind("xlsx", "Excel", _XLSX, frozenset({"xlsx"})),
+        FileKind("pptx", "PowerPoint", _PPTX, frozenset({"pptx"})),
+        FileKind("ofd", "OFD 版式文件", "application/ofd", frozenset({"ofd"})),
+        FileKind("html", "网页", "text/html", frozenset({"html"})),
+        FileKind("htm", "网页", "text/html", frozenset({"html"})),
+        FileKind("mhtml", "网页存档", "multipart/related", frozenset({"mhtml"})),
+        FileKind("mht", "网页存档", "multipart/related", frozenset({"mhtml"})),
+        FileKind("txt", "文本", "text/plain", _TEXT),
+        FileKind("md", "文本", "text/markdown", _TEXT),
     )
 }
-_HEAD = 8192
+
+# Plan files the extraction engine reads (the import form's list of allowed extensions).
+IMPORT_EXTENSIONS = (
+    "txt",
+    "md",
+    "docx",
+    "doc",
+    "wps",
+    "xlsx",
+    "xls",
+    "et",
+    "pdf",
+    "ofd",
+    "html",
+    "htm",
+    "mhtml",
+    "mht",
+)
 
 
 class FileTypeError(ValueError):
@@ -53,29 +79,10 @@ def extension_of(filename: str) -> str:
     return PurePath(filename or "").suffix.lower().lstrip(".")
 
 
-def _read_head(stream: BinaryIO) -> bytes:
-    stream.seek(0)
-    head = stream.read(_HEAD)
-    stream.seek(0)
-    return head
-
-
-def _zip_members(stream: BinaryIO) -> set[str] | None:
-    stream.seek(0)
-    try:
-        with zipfile.ZipFile(stream) as archive:
-            # Only the central directory is read: no member is decompressed here.
-            return set(archive.namelist())
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return None
-    finally:
-        stream.seek(0)
-
-
 def content_matches(extension: str, stream: BinaryIO) -> bool:
     """Whether the bytes are a file of the kind the extension names."""
     kind = KINDS.get(extension)
-    return kind is not None and sniff(_read_head(stream), lambda: _zip_members(stream)) == kind.sniffed
+    return kind is not None and sniff(StreamSource(stream)) in kind.sniffed
 
 
 def check_upload(filename: str, stream: BinaryIO, allowed: tuple[str, ...]) -> FileKind:

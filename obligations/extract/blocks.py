@@ -25,8 +25,9 @@ class Block:
 @dataclass
 class Document:
     blocks: list[Block] = field(default_factory=list)
-    kind: str = "text"  # text | docx | pdf | xlsx
+    kind: str = "text"  # text | docx | pdf | xlsx | ofd | html
     warnings: list[str] = field(default_factory=list)
+    ocr_pages: set[int] = field(default_factory=set)  # pages read by OCR (their tasks need review)
 
 
 def cell_text(value: object) -> str:

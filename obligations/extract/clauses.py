@@ -2,7 +2,9 @@
 
 Forms: "（责任单位：A、B）", "牵头单位：A；责任单位：B" lines, "（A牵头，B按职责分工负责）", "（A牵头负责）",
 "（A、B分头负责）", "（A负责落实；2018年9月底前完成）", "（责任人：张三；责任单位：A）", 配合/协调/参与单位,
-"〔…〕" and half-width brackets, "完成时限：…" alone, a clause cut by a page break (left unclosed).
+"（负责部门：A、B；适用范围：C）" (the scope is not a unit), "（A指导，B参与）" (the ministry that guides is named
+as responsible, not as lead), "〔…〕" and half-width brackets, "完成时限：…" alone, a clause cut by a page break
+(left unclosed), a note after a full stop inside the brackets.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass, field
 
 from .deadlines import parse_deadline
 from .text import bracket_positions, fold, squash, strip_markup
-from .units import looks_like_unit, split_top_level, split_units
+from .units import depth_at, looks_like_unit, split_top_level, split_units
 
 
 def _loose(word: str) -> str:
@@ -26,28 +28,33 @@ for _role, _words in {
     "lead": "牵头责任单位 牵头责任部门 牵头单位 牵头部门 主责单位 主责部门 主办单位 主办部门 牵头处室",
     "responsible": (
         "责任单位 责任部门 配合单位 配合部门 协调单位 协调部门 参与单位 参与部门 协办单位 协办部门 协同单位 "
-        "协同部门 承办单位 实施单位 实施部门 落实单位 责任主体 联办单位 协作单位 责任处室 责任科室"
+        "协同部门 承办单位 实施单位 实施部门 落实单位 责任主体 联办单位 协作单位 责任处室 责任科室 负责单位 负责部门 "
+        "指导单位 指导部门"
     ),
-    "person": "责任人 责任领导 牵头领导 分管领导 负责人",
+    "person": "责任人 责任领导 牵头领导 分管领导 负责人 牵头负责领导 牵头市领导 牵头区领导 牵头县领导 联系领导 包保领导",
     "deadline": (
         "完成时限 完成时间 完成期限 时间节点 时限要求 办结时限 截止时间 截止日期 时间安排 进度安排 时限"
     ),
+    # Parts of a clause that qualify the task without naming who does it ("适用范围：浙江自贸试验区").
+    "scope": "适用范围 实施范围 推广范围 适用对象 适用地区",
 }.items():
     for _word in _words.split():
         _KEYS[_word] = _role
 
+KEYS = frozenset(_KEYS)  # every clause key ("牵头单位", "完成时限", …)
 _KEY_PATTERN = "|".join(_loose(word) for word in sorted(_KEYS, key=len, reverse=True))
 _KEY_AT_START = re.compile(rf"^\s*(?P<key>{_KEY_PATTERN})\s*(?:[:：]|为)?\s*")
 _KEY_LINE = re.compile(rf"(?:^|(?<=[。；;！？!?]))\s*(?P<key>{_KEY_PATTERN})\s*[:：]")
 # The usual keys also start a clause right after the text, with no full stop before them.
 _STRONG_KEYS = (
-    "牵头单位 责任单位 牵头部门 责任部门 配合单位 配合部门 协办单位 主办单位 完成时限 完成时间 时间节点"
+    "牵头单位 责任单位 牵头部门 责任部门 配合单位 配合部门 协办单位 主办单位 完成时限 完成时间 时间节点 "
+    "负责单位 负责部门"
 )
 _KEY_ANYWHERE = re.compile(rf"(?P<key>{'|'.join(_loose(word) for word in _STRONG_KEYS.split())})\s*[:：]")
 _LEAD_VERB = re.compile(r"牵\s*头(?!\s*(?:部\s*门|单\s*位|处\s*室|领\s*导))")
 _RESP_VERB = re.compile(
     r"(?:按\s*(?:照\s*)?(?:部\s*门\s*)?(?:各\s*自\s*)?职\s*责\s*(?:分\s*工\s*)?负\s*责|分\s*工\s*负\s*责|分\s*头\s*负\s*责|"
-    r"共\s*同\s*负\s*责|负\s*责\s*落\s*实|具\s*体\s*负\s*责|配\s*合|参\s*与|协\s*助|协\s*办|负\s*责)"
+    r"共\s*同\s*负\s*责|负\s*责\s*落\s*实|具\s*体\s*负\s*责|配\s*合|参\s*与|协\s*助|协\s*办|负\s*责|指\s*导)"
 )
 _DEADLINE_TAIL = re.compile(r"(?:完成|办结|落实到位|到位|实现)\s*$")
 # "区发改局（牵头）、区财政局": a lead marked inside the list
@@ -57,6 +64,9 @@ _KEY_WITH_COLON = re.compile(rf"(?:{_KEY_PATTERN})\s*[:：]")
 # After a bare unit list in brackets only the end of the item may follow.
 _ITEM_END = re.compile(r"^[。；;，,.\s]*$|^[；;。]\s*[一二三四五六七八九十]+是")
 _CLAUSE_SEPARATORS = frozenset("，,；;")
+_WITH = re.compile(r"会\s*同")
+# The document's own lead rule written inside a clause: "列第一位者为牵头单位，下同".
+_LEAD_RULE_NOTE = re.compile(r"(?:第一|首)位.{0,8}?为?牵头|^下同$|^(?:下同|以下同)$")
 
 
 @dataclass
@@ -85,7 +95,8 @@ class Clause:
             self.lead = other.lead
         if not self.responsible:
             self.responsible = other.responsible
-        self.person = self.person or other.person
+        if other.person and other.person != self.person:
+            self.person = f"{self.person}、{other.person}" if self.person else other.person
         self.deadline_raw = self.deadline_raw or other.deadline_raw
 
 
@@ -113,6 +124,33 @@ def _split_at_keys(chunk: str) -> list[str]:
     return [chunk[a:b] for a, b in itertools.pairwise(bounds)]
 
 
+def _with_split(part: str) -> tuple[str, str] | None:
+    """ "X会同Y负责": X leads, Y shares the work. Only at the top level, never inside brackets."""
+    if "会" not in part or _KEY_AT_START.match(part):
+        return None
+    for match in _WITH.finditer(part):
+        if depth_at(part, match.start()) == 0 and match.start() > 0:
+            return part[: match.start()], part[match.end() :]
+    return None
+
+
+def _rule_note(segment: str) -> bool:
+    return ("位" in segment or "同" in segment) and bool(_LEAD_RULE_NOTE.search(squash(segment)))
+
+
+def _segments(part: str) -> list[tuple[str, str | None]]:
+    """A clause part cut into (segment, forced role) pieces."""
+    halves = _with_split(part)
+    if halves is not None:
+        lead, rest = halves
+        return [(lead, "lead"), *[(piece, "responsible") for piece, _ in _segments(rest)]]
+    return [
+        (piece, None)
+        for chunk in split_top_level(part, _CLAUSE_SEPARATORS)
+        for piece in _split_at_keys(chunk)
+    ]
+
+
 def parse_clause_body(body: str) -> tuple[Clause, bool]:
     """Parse what is inside a clause. Returns the clause and whether every part made sense."""
     clause = Clause(0, 0)
@@ -122,11 +160,15 @@ def parse_clause_body(body: str) -> tuple[Clause, bool]:
     for index, part in enumerate(parts):
         if index and not _KEY_AT_START.match(part):
             continue  # a note after a full stop ("黑体字部门为牵头部门…"), not an assignment
-        segments = [
-            piece for chunk in split_top_level(part, _CLAUSE_SEPARATORS) for piece in _split_at_keys(chunk)
-        ]
-        for segment in segments:
-            if not segment.strip():
+        for segment, forced in _segments(part):
+            if not segment.strip() or _rule_note(segment):
+                continue  # "列第一位者为牵头单位，下同": the document's rule, read by notices.py
+            if forced is not None:
+                names = split_units(segment)
+                target = clause.lead if forced == "lead" else clause.responsible
+                good = [name for name in names if looks_like_unit(name)]
+                clean = clean and len(good) == len(names) and bool(good)
+                target.extend(name for name in good if name not in target)
                 continue
             content = segment
             key = _KEY_AT_START.match(segment)
@@ -143,6 +185,8 @@ def parse_clause_body(body: str) -> tuple[Clause, bool]:
                 if key:
                     clause.person = squash(content)
                 continue
+            if role == "scope":
+                continue  # "适用范围：…" says where, not who
             deadline = _deadline_segment(content)
             if deadline:
                 clause.deadline_raw = deadline
@@ -183,7 +227,13 @@ def _clause_like(body: str, at_item_end: bool = False) -> Clause | None:
     clause, clean = parse_clause_body(body)
     if not clean or not clause.has_units:
         return None
-    last = split_top_level(body, _CLAUSE_SEPARATORS | frozenset("。"))[-1]
+    # A note after a full stop ("…负责落实。以下均需试点城市政府落实，不再列出") is not the clause's end.
+    sentences = split_top_level(body, frozenset("。"))
+    kept = [sentences[0], *(part for part in sentences[1:] if _KEY_AT_START.match(part))]
+    pieces = split_top_level(kept[-1], _CLAUSE_SEPARATORS)
+    while len(pieces) > 1 and (not pieces[-1].strip() or _rule_note(pieces[-1])):
+        pieces.pop()  # "…负责，列第一位者为牵头单位，下同"
+    last = pieces[-1]
     if not (
         _KEY_AT_START.match(last)
         or _LEAD_VERB.search(last)

@@ -26,12 +26,16 @@ from dateutil.relativedelta import relativedelta
 from dateutil.rrule import rrulestr
 
 from ..workdays import DEFAULT_CALENDAR, WorkdayCalendar
+from .festivals import NAMES as _FESTIVALS
+from .festivals import UNDATED, holiday_date
 from .text import fold
 
 _S = r"\s*"
 _NUM = r"(?:[0-9]{1,2}|[一二三四五六七八九十两〇○零]{1,3})"
 _YEAR = r"(?:(?:19|20)[0-9]{2}|[一二][〇○零一二三四五六七八九]{3})"
 _CN_DIGITS = str.maketrans("〇○零一二三四五六七八九", "00012345678" + "9")
+
+_FEST = "|".join(_FESTIVALS)
 
 # One date expression. Alternatives with a year come first so the year is never left behind.
 _EXPR = re.compile(
@@ -46,13 +50,17 @@ _EXPR = re.compile(
     )
   | (?:(?P<yy>{_YEAR}){_S}年|(?P<rel2>今年|本年|当年|明年|次年|下一年)){_S}(?:年{_S})?(?P<yend>底|末|内)
   | (?<![0-9一二三四五六七八九十两〇○零年])年{_S}(?P<yend2>底|末|内)
+  | (?:(?P<fy>{_YEAR}){_S}年{_S}|(?P<frel>今年|明年|次年){_S})?
+    (?:(?P<fest>{_FEST}){_S}(?=前|以前|之前)|(?P<midyear>年中)(?={_S}(?:前|以前|之前|[，,。；;、]|$)))
   | (?P<bare>{_YEAR}){_S}年
     """,
     re.X,
 )
+# "2026年秋收前": a year, then a named point in time the grammar does not know.
+_UNKNOWN_POINT = re.compile(rf"{_S}(?P<name>[\u4e00-\u9fff]{{1,6}}?)(?:前|以前|之前)")
 _MONTH_DAY = re.compile(r"^(?P<m>\d{1,2})[./](?P<d>\d{1,2})\s*(?:前|以前|之前)?$")  # "6.30前" in a 时限 cell
 _MODIFIER = re.compile(r"[\u4e00-\u9fff]{1,4}的")
-_MAY_HOLD_DATE = re.compile(r"[年月季]|(?:19|20)\d\d[./-]")
+_MAY_HOLD_DATE = re.compile(r"[年月季]|(?:19|20)\d\d[./-]|" + "|".join(_FESTIVALS))
 _SUFFIX = re.compile(rf"{_S}(?:前|以前|之前)")
 _START_AFTER = re.compile(rf"{_S}(?:起|开始|以来|之后|以后|后(?!完成)|为止)")
 _RANGE_AFTER = re.compile(rf"{_S}(?:[—–\-~～至到]|起{_S}?(?:至|到|持续))")
@@ -97,6 +105,9 @@ _ANCHORED = re.compile(
     rf"(?:印发|下发|发布|出台|收到|接到)(?:本(?:通知|方案|意见))?(?:之日)?{_S}(?:起|后){_S}"
 )
 
+# "…，长期坚持。" closing an item: the item has no end date.
+_TEXT_ONGOING = re.compile(r"[，,；;]\s*(?P<raw>长期坚持|长期推进|长期开展|长期执行)\s*[。；;]?\s*$")
+
 # Words before a bare "2021年" that make it a target year ("力争2021年实现…").
 _TARGET_LEAD = re.compile(r"(?:力争|争取|确保|到|计划|预计|实现|于|在)\s*$")
 _DENY_LEAD = re.compile(r"(?:自|从|至|截至|截止|截止到|延长至|延至|有效期|期限|[—–\-~～])\s*$")
@@ -111,6 +122,7 @@ class DeadlineContext:
     year: int | None = None
     issued: date | None = None
     calendar: WorkdayCalendar = DEFAULT_CALENDAR
+    year_from_body: bool = False  # the year was read from a date in the text, not from the header
 
 
 @dataclass
@@ -205,8 +217,25 @@ def _resolve(match: re.Match[str], text: str, year: int | None, ctx: DeadlineCon
         if groups["whole"] or groups["yend"] or groups["yend2"]:
             found.kind = "yend"
             return _finish(found, y, 12, 31, ctx)
+        if groups["fest"] or groups["midyear"]:
+            found.kind = "festival"
+            relative = groups.get("frel")
+            if groups.get("fy"):
+                found.explicit_year = to_int(groups["fy"])
+            elif relative and ctx.year:
+                found.explicit_year = ctx.year + (0 if relative == "今年" else 1)
+            if groups["midyear"]:
+                return _finish(found, found.explicit_year or year, 6, 30, ctx)
+            return _festival(found, groups["fest"], year, ctx)
         if groups["bare"]:
             found.kind = "bare"
+            unknown = _UNKNOWN_POINT.match(text, match.end())
+            if unknown and not text[match.end() : unknown.end()].lstrip().startswith(("底", "末", "内")):
+                found.end = unknown.end()
+                found.raw = text[found.start : found.end]
+                found.has_suffix = True
+                found.issue = f"{found.raw.strip()}：“{unknown.group('name')}”不是可识别的日期，请核对"
+                return found
             return _finish(found, y, 12, 31, ctx)
     except (ValueError, KeyError):
         return None
@@ -234,10 +263,40 @@ def _finish(found: _Found, year: int | None, month: int, day: int | None, ctx: D
     else:
         found.issue = f"{found.raw.strip()}：日期无效（{day}日），请核对"
         return found
+    if found.explicit_year is None and ctx.year_from_body and year == ctx.year:
+        found.flags.append(
+            f"“{found.raw.strip()}”未写年份，方案无标题和日期，按正文所写的 {year} 年计算，请核对"
+        )
     if found.explicit_year is None and ctx.issued is not None and result < ctx.issued - timedelta(days=90):
         result += relativedelta(years=1)
         found.flags.append(f"“{found.raw.strip()}”未写年份，早于印发日期，按次年 {result.year} 年计算")
     found.date = result
+    return found
+
+
+def _festival(found: _Found, name: str, year: int | None, ctx: DeadlineContext) -> _Found:
+    """The day before a holiday ("春节前" -> 除夕). Without a year written, the first such holiday
+    after the notice was issued; with only the plan's year known, that year's, flagged for review."""
+    raw = found.raw.strip()
+    if name in UNDATED:
+        found.issue = f"{raw}：{name}起始时间因地区和年份而异，无法确定具体日期，请核对"
+        return found
+    if found.explicit_year is not None:
+        day = holiday_date(name, found.explicit_year)
+    elif ctx.issued is not None:
+        day = holiday_date(name, ctx.issued.year)
+        if day is not None and day - timedelta(days=1) < ctx.issued:
+            day = holiday_date(name, ctx.issued.year + 1)
+    elif year is not None:
+        day = holiday_date(name, year)
+        found.flags.append(f"“{raw}”未写年份，按{year}年{name}计算，请核对")
+    else:
+        found.issue = f"{raw}：未写年份，且无法从方案推断年份"
+        return found
+    if day is None:
+        found.issue = f"{raw}：无法推算该年份的{name}日期，请核对"
+        return found
+    found.date = day - timedelta(days=1)
     return found
 
 
@@ -396,7 +455,8 @@ def _text_candidate(item: _Found, text: str) -> bool:
         return False  # "对2020年底前建成的项目…": the date describes something, it is not a deadline
     if item.kind == "bare":
         after = text[item.end : item.end + 3].lstrip()
-        if not after or after[0] in _BARE_DENY_NEXT:
+        # "2021年全面推广…" sets a target year; "2021年全年…" / "2021年全省…" describe a period or a place.
+        if not after or (after[0] in _BARE_DENY_NEXT and not after.startswith("全面")):
             return False
         prev = before.rstrip()
         if _TARGET_LEAD.search(before):
@@ -429,4 +489,8 @@ def find_text_deadline(text: str, ctx: DeadlineContext | None = None) -> Deadlin
     recurring = _TEXT_RECURRING.search(folded)
     if recurring:
         return _recurring(folded[recurring.start() : recurring.end()], ctx)
+    ongoing = _TEXT_ONGOING.search(folded)
+    if ongoing:
+        raw = ongoing.group("raw")
+        return Deadline(raw=raw, kind="ongoing", start=ongoing.start("raw"), end=ongoing.end("raw"))
     return None

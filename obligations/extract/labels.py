@@ -1,4 +1,7 @@
-"""Outline labels: 一、 （一） (一) 1. 1、 （1） 1） ① 第一条 第一章 一是 — their style and raw text."""
+"""Outline labels: 一、 （一） (一) 1. 1、 （1） 1） ① 第一条 第一章 一是 — their style and raw text.
+
+``sequel_label`` reads "11.121人才梯队…" as label 11. when the paragraph before was 10.: a number
+that continues the sequence is a label even when the title starts with digits."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ _LABEL = re.compile(
       | (?P<article>第[{_CN}\d]+条)
       | (?P<cn_paren>[（(]\s*[{_CN}]+\s*[)）])
       | (?P<ar_paren>[（(]\s*\d{{1,3}}\s*[)）])
+      | (?P<ar_year>\d{{1,3}}\s*[.．](?=\s*(?:19|20)\d{{2}}\s*年))
       | (?P<decimal>\d{{1,2}}(?:\s*[.．]\s*\d{{1,2}}){{1,3}}(?![\d%％.．])
            (?!\s*[亿万千百元角倍个米吨公平亩台套家项人次户件篇天年月日小时分秒])(?=\s|[\u4e00-\u9fff“]))
       | (?P<cn_dun>[{_CN}]+\s*[、，,](?![{_CN}]+[、，,]))
@@ -26,7 +30,8 @@ _LABEL = re.compile(
     )""",
     re.X,
 )
-_STYLE_ALIAS = {"cn_dot": "cn_dun", "ar_dun": "ar_dot"}
+# "3.2020年底前…": a number, a point and a year is a label, never a decimal.
+_STYLE_ALIAS = {"cn_dot": "cn_dun", "ar_dun": "ar_dot", "ar_year": "ar_dot"}
 
 
 # What a label can start with: a cheap test before the full pattern.
@@ -69,3 +74,20 @@ def find_label(text: str) -> Label | None:
     if style == "decimal":
         style = f"decimal{raw.count('.') + raw.count('．')}"  # 1.1 and 1.1.1 are different levels
     return Label(_STYLE_ALIAS.get(style, style), raw, end)
+
+
+_SEQUEL = re.compile(r"^\s*(?P<number>\d{1,3})\s*(?P<mark>[.．、])(?=\s*\d)")
+
+
+def sequel_label(text: str, previous: Label | None) -> Label | None:
+    """An arabic label the full pattern refused because digits follow it ("11.121…"), accepted when
+    it is the next number after ``previous`` (a label of the same style)."""
+    if previous is None or previous.style != "ar_dot":
+        return None
+    match = _SEQUEL.match(text)
+    if not match:
+        return None
+    previous_number = re.sub(r"\D", "", previous.raw)
+    if not previous_number or int(match.group("number")) != int(previous_number) + 1:
+        return None
+    return Label("ar_dot", match.group().strip(), match.end())

@@ -49,7 +49,7 @@ _TRAILING_DOCNO = re.compile(r"[（(]\s*([^（）()]*?\d{4}[^（）()]*?号)\s*[
 _TITLE_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 _BOLD_RULE = re.compile(r"(?:黑体|加粗|粗体)(?:字|字体)?(?:标注|显示|标示)?的?(?:单位|部门)?(?:为|是)牵头")
 _LEAD_RULE = re.compile(
-    r"(?:列|排|位)(?:在|于|居)?(?:第一|首)位(?:的|者)?(?:单位|部门)?(?:为|是)(?:牵头|主责)|"
+    r"(?:列|排|位)(?:在|于|居)?(?:第一|首)位(?:的|者)?(?:责任|配合)?(?:单位|部门)?(?:为|是)(?:牵头|主责)|"
     r"第一(?:个)?(?:责任)?(?:单位|部门)为牵头|排(?:名|序)第一的?(?:单位|部门)?为牵头|首位(?:单位|部门)?为牵头"
 )
 
@@ -65,7 +65,9 @@ class NoticeSpan:
     year: int | None = None
     body: list[Block] = field(default_factory=list)
     lead_first: bool = False  # the notice says the first unit listed leads
+    lead_first_line: int = 0  # ... from the block at this line on ("下同")
     lead_bold: bool = False  # the notice says units in bold lead (黑体字部门为牵头部门)
+    year_from_body: bool = False  # no header gave the year: the first full date in the text did
 
 
 def normalise_docno(match: re.Match[str]) -> str:
@@ -338,7 +340,8 @@ def _notice(blocks: list[Block], begin: int, anchor: int, end: int, year: int | 
                 break
     notice.body = blocks[body_start:end]
     notice.year = _year_of(notice, year)
-    notice.lead_first = any(_LEAD_RULE.search(squash(_text_of(block))) for block in blocks[begin:end])
+    _year_from_body(notice)
+    notice.lead_first, notice.lead_first_line = _lead_rule(blocks[begin:end])
     notice.lead_bold = any(_BOLD_RULE.search(squash(_text_of(block))) for block in blocks[begin:end])
     return notice
 
@@ -361,9 +364,39 @@ def _single_notice(blocks: list[Block], year: int | None) -> NoticeSpan:
             break
     notice.body = blocks[body_start:]
     notice.year = _year_of(notice, year)
-    notice.lead_first = any(_LEAD_RULE.search(squash(_text_of(block))) for block in blocks)
+    _year_from_body(notice)
+    notice.lead_first, notice.lead_first_line = _lead_rule(blocks)
     notice.lead_bold = any(_BOLD_RULE.search(squash(_text_of(block))) for block in blocks)
     return notice
+
+
+def _lead_rule(blocks: list[Block]) -> tuple[bool, int]:
+    """Whether the notice states that the first unit listed leads, and the line where it says so:
+    the rule holds for the clauses from there on."""
+    for block in blocks:
+        if _LEAD_RULE.search(squash(_text_of(block))):
+            return True, block.line
+    return False, 0
+
+
+_FULL_DATE = re.compile(r"((?:19|20)\d{2})\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
+_BODY_YEAR_BLOCKS = 12
+
+
+def _year_from_body(notice: NoticeSpan) -> None:
+    """A plan kept without its header (no title, 文号 or signature date): the first full date its
+    opening paragraphs write ("2020年9月11日，…电视电话会议…") gives the year of bare deadlines such as
+    年底前; every date read that way is flagged for review."""
+    if notice.year is not None:
+        return
+    for block in notice.body[:_BODY_YEAR_BLOCKS]:
+        if block.is_table:
+            continue
+        match = _FULL_DATE.search(block.text)
+        if match:
+            notice.year = int(match.group(1))
+            notice.year_from_body = True
+            return
 
 
 def _year_of(notice: NoticeSpan, fallback: int | None) -> int | None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from .blocks import Block
 from .clauses import Clause, find_clauses, starts_with_key
-from .labels import Label, find_label
+from .labels import Label, find_label, sequel_label
 from .notices import date_line, docno_line
 from .text import bracket_balance, ends_sentence, squash
 
@@ -75,6 +75,7 @@ def _meta(text: str) -> bool:
 def repair(blocks: list[Block], trust_headings: bool = False) -> list[Para | Block]:
     """Paragraphs with page breaks mended; tables pass through."""
     out: list[Para | Block] = []
+    previous_label: Label | None = None
     for block in blocks:
         if block.is_table:
             if out and isinstance(out[-1], Block) and _same_table(out[-1], block):
@@ -85,7 +86,8 @@ def repair(blocks: list[Block], trust_headings: bool = False) -> list[Para | Blo
         text = block.text
         if not text:
             continue
-        label = find_label(text)
+        label = find_label(text) or sequel_label(text, previous_label)
+        previous_label = label or previous_label
         previous = out[-1] if out and isinstance(out[-1], Para) else None
         if previous is not None and _continues(previous, text, label):
             previous.text += text
@@ -103,7 +105,50 @@ def repair(blocks: list[Block], trust_headings: bool = False) -> list[Para | Blo
             result.extend(_split_after_clauses(item))
         else:
             result.append(item)
-    return result
+    return _close_sub_items(result)
+
+
+def _clause_only(para: Para) -> bool:
+    return (
+        para.label is None
+        and bool(para.clauses)
+        and not _MEANINGFUL.search(para.text[: para.clauses[0].start])
+    )
+
+
+def _close_sub_items(items: list[Para | Block]) -> list[Para | Block]:
+    """ "1.完善应急预案体系" / "(1)…" … "(4)…" / "(责任单位:…)": a clause on its own line after sub-items
+    that carry no clause of their own closes their parent item; the parent, its sub-items and the
+    clause become one item (the task is the parent's title with the sub-items' text)."""
+    out: list[Para | Block] = []
+    for item in items:
+        if isinstance(item, Para) and _clause_only(item):
+            run = _clause_less_run(out)
+            if run:
+                parent = out[-run - 1]
+                assert isinstance(parent, Para)
+                subs = [para for para in out[-run:] if isinstance(para, Para)]
+                parent.text = parent.text + "".join(sub.text for sub in subs) + item.text
+                parent.bold = [*parent.bold, *(run for sub in subs for run in sub.bold), *item.bold]
+                parent.clauses = find_clauses(parent.text)
+                del out[-run:]
+                continue
+        out.append(item)
+    return out
+
+
+def _clause_less_run(items: list[Para | Block]) -> int:
+    """How many labelled paragraphs of one style, none with a clause, end ``items`` right under a
+    clause-less title of another style (0 when that is not the shape)."""
+    style = None
+    for count, item in enumerate(reversed(items)):
+        if not isinstance(item, Para) or item.label is None or item.clauses:
+            return 0
+        if style is None:
+            style = item.style
+        if item.style != style:
+            return count if count >= 2 and single_sentence(item.content) else 0
+    return 0
 
 
 def _same_table(previous: Block, block: Block) -> bool:
@@ -248,6 +293,8 @@ def _is_heading(items: list[Para | Block], labelled: list[int], position: int, a
     following = _following_text(items, position, next_label)
     if following and following[0].content.rstrip().endswith(("：", ":")):
         return True  # "（十六）…。" then "具体措施：" then the tasks
+    if following and all(starts_with_key(other.text) and other.clauses for other in following):
+        return False  # "1.地区生产总值增长6%。" then its own "牵头单位：…" / "责任单位：…" lines
     # Unlabelled paragraphs below that carry text and a clause each: tasks under this heading.
     tasks_below = sum(
         1 for other in following for clause in other.clauses if _MEANINGFUL.search(other.text[: clause.start])

@@ -10,11 +10,13 @@ import statistics
 
 import pdfplumber
 
+from . import read_ocr
 from .blocks import Block, Document
 from .clauses import starts_with_key
 from .labels import find_label
 from .normalise import clean
 from .notices import date_line, docno_line
+from .progress import Progress
 from .records import ExtractionError
 
 NO_TEXT = "该 PDF 没有文本层（可能是扫描件），请先进行文字识别（OCR）或上传 Word/文本版本"
@@ -25,7 +27,8 @@ _CLAUSE_LINE = re.compile(
 )
 
 
-def pdf_document(data: bytes) -> Document:
+def pdf_document(data: bytes, *, progress: Progress | None = None, ocr: bool = True) -> Document:
+    """Text-layer pages read directly; pages without text are OCR'd (when ``ocr`` is on)."""
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
     except Exception as exc:
@@ -37,24 +40,41 @@ def pdf_document(data: bytes) -> Document:
         for page in pdf.pages[:MAX_PAGES]:
             pages.append(_page_content(page))
     characters = sum(count for _, _, _, count in pages)
-    if characters < 10:
-        raise ExtractionError(NO_TEXT)
-    running = _running_lines([lines for _, lines, _, _ in pages])
-    blank = [str(number) for number, (_, _, _, count) in enumerate(pages, start=1) if count == 0]
+    blank = [number for number, (_, _, _, count) in enumerate(pages, start=1) if count == 0]
     warnings = []
-    if blank:
-        warnings.append(f"PDF 第 {'、'.join(blank)} 页没有文本层（可能是扫描页），这些页的内容未被提取。")
+    ocr_done: set[int] = set()
+    if characters < 10 or blank:
+        if ocr and (characters < 10 or read_ocr.available()):
+            targets = list(range(1, len(pages) + 1)) if characters < 10 else blank
+            for number, lines, width in read_ocr.ocr_pages(data, targets, progress=progress):
+                pages[number - 1] = ([], lines, width, sum(len(line["text"]) for line in lines))
+                ocr_done.add(number)
+            if sum(count for _, _, _, count in pages) < 10:
+                raise ExtractionError("扫描件经文字识别后仍没有可读的文字，请上传 Word/文本版本。")
+            warnings.append(
+                f"第 {_pages(sorted(ocr_done))} 页为扫描页，内容经文字识别（OCR）得到，请对照原件核对。"
+            )
+        elif characters < 10:
+            raise ExtractionError(NO_TEXT)
+        else:
+            listed = "、".join(str(number) for number in blank)
+            warnings.append(f"PDF 第 {listed} 页没有文本层（可能是扫描页），这些页的内容未被提取。")
+    running = _running_lines([lines for _, lines, _, _ in pages])
     blocks: list[Block] = []
     for number, (tables, lines, width, _) in enumerate(pages, start=1):
         if running and lines:
             edges = {id(lines[0]), id(lines[-1])}
             lines = [line for line in lines if not (id(line) in edges and _shape(line["text"]) in running)]
         items: list[tuple[float, Block]] = [(bbox[1], Block(rows=rows, line=number)) for bbox, rows in tables]
-        for top, text in _paragraphs(lines, width):
+        for top, text in paragraphs(lines, width):
             items.append((top, Block(text=text, line=number)))
         items.sort(key=lambda item: item[0])
         blocks.extend(block for _, block in items)
-    return Document(blocks=blocks, kind="pdf", warnings=warnings)
+    return Document(blocks=blocks, kind="pdf", warnings=warnings, ocr_pages=ocr_done)
+
+
+def _pages(numbers: list[int]) -> str:
+    return "、".join(str(number) for number in numbers)
 
 
 def _shape(text: str) -> str:
@@ -100,7 +120,7 @@ def _in_any(line: dict, boxes: list[tuple[float, float, float, float]]) -> bool:
     return any(x0 <= middle_x <= x1 and top <= middle_y <= bottom for x0, top, x1, bottom in boxes)
 
 
-def _paragraphs(lines: list[dict], width: float) -> list[tuple[float, str]]:
+def paragraphs(lines: list[dict], width: float) -> list[tuple[float, str]]:
     """Join visual lines into paragraphs using the page's margins and character width."""
     lines = [line for line in lines if not _PAGE_NUMBER.match(line["text"].strip())]
     if not lines:

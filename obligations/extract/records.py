@@ -9,6 +9,11 @@ class ExtractionError(Exception):
     """Bad input the engine refuses: the message is one clear line for the user (Chinese)."""
 
 
+class ExtractionCancelled(Exception):
+    """Raised by a progress callback to stop a running extraction (the user cancelled an import).
+    Not an ExtractionError: nothing is wrong with the file."""
+
+
 @dataclass
 class ExtractedTask:
     section: list[str]
@@ -24,6 +29,7 @@ class ExtractedTask:
     recurrence: str | None = None  # RFC 5545 RRULE (dateutil) for recurring obligations
     generic_units: list[str] = field(default_factory=list)  # names that are groups ("各区县政府")
     review_flags: list[str] = field(default_factory=list)  # why a reviewer should look at this row
+    page: int | None = None  # page the item starts on (PDF, scans, OFD); None for flowing text
 
     def to_dict(self) -> dict:
         data = asdict(self)

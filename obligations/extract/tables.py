@@ -19,7 +19,7 @@ from .units import looks_like_unit, split_units
 
 # Header names by role; a cell matches a name exactly or ends with it ("主要牵头单位").
 HEADER_NAMES: dict[str, tuple[str, ...]] = {
-    "number": ("序号", "编号", "序", "No", "NO", "no"),
+    "number": ("序号", "编号", "序", "No", "NO", "no", "任务项", "项次"),
     "category": (
         "重点任务",
         "主要任务",
@@ -30,6 +30,7 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
         "工作类别",
         "项目",
         "改革事项",
+        "改革举措",
         "目标任务",
         "重点工作",
         "指标",
@@ -78,6 +79,10 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
         "实施单位",
         "配合",
         "协办",
+        "负责单位",
+        "负责部门",
+        "指导部门",
+        "指导单位",
     ),
     "person": ("责任人", "负责人", "责任领导", "分管领导", "牵头领导"),
     "deadline": (
@@ -126,6 +131,7 @@ class TaskRow:
     person: str | None = None
     deadline_cell: object = None  # str, or date from a spreadsheet cell
     source: str | None = None
+    band: str | None = None  # the full-width row above it ("一、城市更新")
 
 
 # "工作任务及要求", "责任单位及责任人": a known name that starts the header (4+ characters).
@@ -275,6 +281,7 @@ def read_task_rows(rows: list[list[object]], header: TableHeader | None = None) 
         task.number = numbers[0] if numbers else None
         categories = [compact_cjk(cell_text(cell)) for cell in cells("category") if cell_text(cell)]
         task.category = categories[0] if categories else band
+        task.band = band
         for cell in cells("lead"):
             lead, responsible, _ = _units(cell)
             task.lead.extend(name for name in [*lead, *responsible] if name not in task.lead)
@@ -340,8 +347,16 @@ def table_tasks(block: Block, section: list[str], rules: object) -> list[Extract
     local = TaskRules(rules.ctx, lead_first=lead_first)
     tasks = []
     for row in read_task_rows(rows, header):
+        headings = [row.band, row.category]
         task = ExtractedTask(
-            section=[*section, *([row.category] if row.category and row.category != row.text else [])],
+            section=[
+                *section,
+                *(
+                    name
+                    for index, name in enumerate(headings)
+                    if name and name != row.text and name not in headings[:index]
+                ),
+            ],
             number=row.number,
             text=row.text,
         )

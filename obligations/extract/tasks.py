@@ -23,6 +23,8 @@ _ENUMERATOR = re.compile(
     r"(?:^|(?<=[。；;，,：:\s]))(?P<enum>[一二三四五六七八九十]{1,3}是)(?=[\u4e00-\u9fff“\"])"
 )
 _MEANINGFUL = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
+# "具体措施：2021年3月底前…": a lead-in that names the list of measures, not part of the task.
+_LEAD_IN = re.compile(r"^(?:具体|主要|工作|重点|推进|保障)(?:措施|举措)\s*[:：]\s*")
 
 
 @dataclass
@@ -75,7 +77,8 @@ def _lead_in(part: str) -> bool:
 
 def _join(parts: list[str]) -> str:
     text = "".join(part.strip() for part in parts if part.strip())
-    return strip_markup(text).strip().lstrip("。；;，,、 ")
+    text = strip_markup(text).strip().lstrip("。；;，,、 ")
+    return _LEAD_IN.sub("", text)
 
 
 def build_tasks(item: Item, rules: TaskRules) -> list[ExtractedTask]:

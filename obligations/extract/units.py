@@ -26,14 +26,16 @@ _UNIT_SUFFIX = re.compile(
     r"镇街|镇办|各级|各区县|各县区|各市|各区|各县)(?:（[^（）]*）|\([^()]*\))?(?:等[^、，,；;]{0,20})?$"
 )
 _GENERIC = re.compile(
-    r"^(?:各|有关|相关|其他|其它)|(?:有关|相关|其他|其它|各)(?:部门|单位|机构|方面)|成员单位|各部门|各单位|各级|"
-    r"^(?:街道|街道办事处|镇|乡镇|镇街|镇（街道）|镇\(街道\)|单位|部门|企业|学校)$"
+    r"^(?:各|有关|相关|其他|其它)|(?:有关|相关|其他|其它|各)(?:部门|单位|机构|方面|地区)|成员单位|各部门|各单位|各级|"
+    r"^(?:街道|街道办事处|镇|乡镇|镇街|镇（街道）|镇\(街道\)|单位|部门|企业|学校|县级市|县区|区县|市县|县市区)$"
 )
+# A district, county or city named on its own ("越秀区", "长阳县"): short, so prose ("试点城市") stays out.
+_PLACE = re.compile(r"^[\u4e00-\u9fff]{2,3}(?<![城验范护能景])(?:区|县|市|旗)$")
 # Verb tails that say what the unit does rather than name it.
 _ROLE_TAIL = re.compile(
     r"(?:按(?:照)?(?:部门)?(?:各自)?职责(?:分工)?(?:负责|落实|抓好落实|做好)?.*|"
     r"分工负责.*|分头负责.*|共同负责.*|负责落实.*|具体负责.*|牵头(?!部门|单位).*|配合(?!部门|单位).*|参与.*|协助.*|协办.*|"
-    r"负责.*|落实)$"
+    r"负责.*|落实|指导)$"
 )
 _LEADING_NOISE = re.compile(r"^(?:由|请|会同|以及|及|和|与|并)")
 _NOTE_PAREN = re.compile(r"[（(](?:以下(?:简称|统称|称)|简称)[^（）()]*[）)]")
@@ -81,7 +83,7 @@ def looks_like_unit(name: str) -> bool:
     name = squash(name)
     if not 2 <= len(name) <= 60 or "。" in name:
         return False
-    return bool(_UNIT_SUFFIX.search(name) or _GENERIC.search(name))
+    return bool(_UNIT_SUFFIX.search(name) or _GENERIC.search(name) or _PLACE.match(name))
 
 
 def is_generic_group(name: str) -> bool:

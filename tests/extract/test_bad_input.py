@@ -16,8 +16,8 @@ ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).parent / "data"
 
 
-def run_command(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DEBUG": "true", "TRACKER_VAR_DIR": str(tmp_path / "var")}
+def run_command(tmp_path: Path, *args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DEBUG": "true", "TRACKER_VAR_DIR": str(tmp_path / "var"), **extra_env}
     return subprocess.run(
         [sys.executable, str(ROOT / "manage.py"), "extract_plan", *args],
         capture_output=True,
@@ -74,6 +74,31 @@ def plain_zip() -> bytes:
     return buffer.getvalue()
 
 
+def blank_scan() -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("L", (600, 800), 255).save(buffer, format="PDF")
+    return buffer.getvalue()
+
+
+def ole(stream: str) -> bytes:
+    header = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 20 + b"\xfe\xff" + bytes([9]) + b"\0" * 481
+    return header + stream.encode("utf-16-le").ljust(128, b"\0") + b"\0" * 1536
+
+
+def ofd_bytes() -> bytes:
+    return (DATA / "real" / "variants" / "r02_huaian_2022.ofd").read_bytes()
+
+
+def ofd_bomb() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("OFD.xml", "<OFD/>")
+        archive.writestr("Doc_0/Pages/Page_0/Content.xml", b"\0" * (40 * 1024 * 1024))
+    return buffer.getvalue()
+
+
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
 
 CASES = {
@@ -88,11 +113,15 @@ CASES = {
     "truncated xlsx": ("plan.xlsx", lambda: xlsx_bytes()[:1500], "损坏或不完整"),
     "xlsx without header": ("people.xlsx", no_header_xlsx, "没有找到任务表头"),
     "zip bomb": ("bomb.docx", zip_bomb, "压缩炸弹"),
-    "scanned pdf": ("scan.pdf", lambda: (DATA / "plan_scanned.pdf").read_bytes(), "没有文本层"),
+    "scan of a blank page": ("scan.pdf", blank_scan, "没有可读的文字|没有文本层"),
     "image": ("photo.png", lambda: PNG, "图片文件"),
     "unknown zip": ("archive.zip", plain_zip, "压缩包"),
     "legacy doc": ("old.doc", lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "旧版 Office"),
     "broken pdf": ("broken.pdf", lambda: b"%PDF-1.7\n" + b"garbage" * 50, "PDF"),
+    "encrypted office": ("locked.doc", lambda: ole("EncryptedPackage"), "已加密"),
+    "truncated ofd": ("plan.ofd", lambda: ofd_bytes()[:300], "损坏或不完整"),
+    "ofd zip bomb": ("bomb.ofd", ofd_bomb, "压缩炸弹"),
+    "html without text": ("page.html", lambda: b"<html><body><script>x()</script></body></html>", "正文"),
 }
 
 
@@ -110,6 +139,15 @@ def test_bad_input_exits_2_with_one_line(tmp_path: Path, case: str) -> None:
     import re
 
     assert re.search(expected, lines[0]), lines[0]
+
+
+def test_conversion_time_out_exits_2(tmp_path: Path, libreoffice: None) -> None:
+    completed = run_command(
+        tmp_path, str(DATA / "real" / "variants" / "r01_lishan_2023.doc"), TRACKER_CONVERT_TIMEOUT="0.2"
+    )
+    assert completed.returncode == 2
+    assert len(completed.stderr.strip().splitlines()) == 1
+    assert "转换超时" in completed.stderr and "Traceback" not in completed.stderr
 
 
 def test_missing_file(tmp_path: Path) -> None:

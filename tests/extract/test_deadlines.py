@@ -178,6 +178,7 @@ def test_month_before_is_read_as_month_end_and_flagged() -> None:
             "2020-10-31",
         ),
         ("自本通知印发之日起10个工作日内报送方案。", "10个工作日", "2020-08-21"),
+        ("压减办理时间，2021年全面推广无纸化单证备案。", "2021年", "2021-12-31"),
     ],
 )
 def test_completion_date_found_in_task_text(text: str, raw: str, expected: str) -> None:
@@ -203,6 +204,7 @@ def test_completion_date_found_in_task_text(text: str, raw: str, expected: str) 
         "齐鲁股权每年对服务我市情况进行总结。",  # recurring in prose without a date: no deadline
         "持续推进政务服务标准化。",  # "持续推进" only counts in a deadline position
         "对2020年底前建成的项目开展验收。",  # the date describes the projects
+        "修订出台2020年版鼓励外商投资产业目录。",  # an edition
     ],
 )
 def test_not_a_completion_date(text: str) -> None:

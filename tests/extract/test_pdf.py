@@ -57,9 +57,20 @@ def test_pdf_table_split_across_pages(plan: dict) -> None:
     ]
 
 
-def test_scanned_pdf_is_refused_with_an_ocr_hint() -> None:
+def test_scanned_pdf_is_refused_with_an_ocr_hint_when_ocr_is_off() -> None:
     with pytest.raises(ExtractionError) as caught:
-        extract_file(DATA / "plan_scanned.pdf")
+        extract_file(DATA / "plan_scanned.pdf", ocr=False)
     assert (
         str(caught.value) == "该 PDF 没有文本层（可能是扫描件），请先进行文字识别（OCR）或上传 Word/文本版本"
     )
+
+
+def test_scanned_pdf_is_read_by_ocr_and_every_task_flagged_with_its_page(tesseract: None) -> None:
+    result = extract_file(DATA / "plan_scanned.pdf").to_dict()
+    tasks = [task for notice in result["notices"] for task in notice["tasks"]]
+    assert tasks
+    assert all(task["page"] == 1 for task in tasks)
+    assert all(
+        any("文字识别" in flag and "第 1 页" in flag for flag in task["review_flags"]) for task in tasks
+    )
+    assert any("文字识别" in warning for warning in result["warnings"])

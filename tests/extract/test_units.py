@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from obligations.extract.units import is_generic_group, normalise_unit_name, split_units
+from obligations.extract.units import is_generic_group, looks_like_unit, normalise_unit_name, split_units
 
 
 @pytest.mark.parametrize(
@@ -33,6 +33,9 @@ from obligations.extract.units import is_generic_group, normalise_unit_name, spl
         ("区交通运输局和有关执法机构", ["区交通运输局和有关执法机构"]),
         ("区大数据中心等部门", ["区大数据中心等部门"]),
         ("市财政局、市财政局", ["市财政局"]),
+        # "各区、县级市": each district and each county-level city; a district named on its own
+        ("市人力资源和社会保障局，各区、县级市", ["市人力资源和社会保障局", "各区", "县级市"]),
+        ("市财政局、越秀区", ["市财政局", "越秀区"]),
         ("", []),
     ],
 )
@@ -67,6 +70,7 @@ def test_normalise_unit_name(name: str, expected: str) -> None:
         "区政府各部门",
         "有关执法机构",
         "街道办事处",
+        "县级市",
     ],
 )
 def test_generic_groups(name: str) -> None:
@@ -78,3 +82,10 @@ def test_generic_groups(name: str) -> None:
 )
 def test_specific_units(name: str) -> None:
     assert not is_generic_group(name)
+
+
+@pytest.mark.parametrize(
+    ("name", "unit"), [("越秀区", True), ("长阳县", True), ("试点城市", False), ("示范区", False)]
+)
+def test_places_named_on_their_own(name: str, unit: bool) -> None:
+    assert looks_like_unit(name) is unit

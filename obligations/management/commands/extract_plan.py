@@ -1,4 +1,4 @@
-"""python manage.py extract_plan FILE [--year YYYY] [--max-bytes N]: print the extraction as JSON."""
+"""python manage.py extract_plan FILE [--year YYYY] [--max-bytes N] [--no-ocr]: print the extraction as JSON."""
 
 from __future__ import annotations
 
@@ -11,7 +11,10 @@ from ...extract import ExtractionError, extract_file
 
 
 class Command(BaseCommand):
-    help = "从工作方案文件（.txt/.md/.docx/.xlsx/.pdf）提取通知与任务，以 JSON 输出到标准输出。"
+    help = (
+        "从工作方案文件（.txt/.md/.docx/.doc/.wps/.xlsx/.xls/.et/.pdf（含扫描件）/.ofd/.html/.mhtml）"
+        "提取通知与任务，以 JSON 输出到标准输出。"
+    )
     requires_system_checks = ()  # reads a file; needs no database, URLs or models
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -20,10 +23,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--max-bytes", type=int, dest="max_bytes", help="文件大小上限（字节），默认 50 MB"
         )
+        parser.add_argument(
+            "--no-ocr", action="store_false", dest="ocr", help="不对扫描件进行文字识别（OCR），直接拒绝"
+        )
 
     def handle(self, *args: object, **options: object) -> None:
         try:
-            result = extract_file(options["file"], year=options["year"], max_bytes=options["max_bytes"])
+            result = extract_file(
+                options["file"], year=options["year"], max_bytes=options["max_bytes"], ocr=options["ocr"]
+            )
         except ExtractionError as exc:
             message = " ".join(str(exc).split()) or "无法提取该文件。"
             raise CommandError(message, returncode=2) from None
