@@ -109,8 +109,8 @@ class Attempt:
         return True
 
     def succeeded(self) -> bool:
-        """Record delivery (the rows follow through ``settle``); False when the claim was taken
-        over meanwhile (then the other sender may send it again)."""
+        """Record delivery; False when the claim was taken over meanwhile (the other sender may
+        then send it again). A digest's rows follow it in one UPDATE per batch (outbox.settle_rows)."""
         return bool(
             self._item().update(
                 status=SENT, sent_at=self.clock(), last_error="", next_attempt_at=None, **self.record

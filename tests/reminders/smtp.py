@@ -1,8 +1,9 @@
 """A real SMTP server on loopback for fault tests: aiosmtpd in a thread, counting what it sees.
 
-It can refuse chosen recipients at RCPT, and it can *trap* the next DATA transactions: the
-message is received in full, then the reply is held until the test releases it, so the test can
-kill the sending process at a known point of the conversation:
+It can refuse chosen recipients at RCPT, and it can *trap* the next DATA transaction of chosen
+senders (envelope MAIL FROM; give each sending process its own): the message is received in
+full, then the reply is held until the test releases it, so the test can kill the sending
+process at a known point of the conversation:
 
 - ``Trap.ACCEPT``: the server takes the message (counted as delivered) and the sender dies before
   it hears so: the documented window, after which the sender must send it again (same Message-ID);
@@ -16,6 +17,7 @@ import asyncio
 import enum
 import logging
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass
 from email.parser import BytesHeaderParser
@@ -36,8 +38,10 @@ class Trap(enum.Enum):
 @dataclass(frozen=True)
 class Trapped:
     trap: Trap
+    sender: str
     recipient: str
     message_id: str
+    at: float  # time.monotonic() when it was trapped
 
 
 class Recorder:
@@ -50,8 +54,9 @@ class Recorder:
         self.rcpt: Counter[str] = Counter()  # address -> RCPT commands
         self.data: Counter[str] = Counter()  # Message-ID -> DATA transactions received in full
         self.accepted: list[tuple[str, str]] = []  # (recipient, Message-ID) the server took
+        self.accepted_from: Counter[str] = Counter()  # envelope sender -> messages taken
         self.trapped: list[Trapped] = []  # in the order they were trapped
-        self._armed: list[Trap] = []
+        self._armed: dict[str, tuple[Trap, int]] = {}  # sender -> trap, once it has this many taken
         self._trap_count = 0
         self._released = 0  # traps 1.._released may reply
 
@@ -66,15 +71,21 @@ class Recorder:
     async def handle_DATA(self, server, session, envelope) -> str:
         message_id = str(BytesHeaderParser(policy=default).parsebytes(envelope.content)["Message-ID"]).strip()
         recipients = list(envelope.rcpt_tos)
+        sender = envelope.mail_from
         with self.lock:
             self.data[message_id] += 1
-            trap = self._armed.pop(0) if self._armed else None
+            trap, after = self._armed.get(sender, (None, 0))
+            if trap is not None and self.accepted_from[sender] >= after:
+                del self._armed[sender]
+            else:
+                trap = None
             if trap is not None:
                 self._trap_count += 1
                 number = self._trap_count
-                self.trapped.extend(Trapped(trap, rcpt, message_id) for rcpt in recipients)
+                now = time.monotonic()
+                self.trapped.extend(Trapped(trap, sender, rcpt, message_id, now) for rcpt in recipients)
                 if trap is Trap.ACCEPT:
-                    self.accepted.extend((rcpt, message_id) for rcpt in recipients)
+                    self._take(sender, recipients, message_id)
         if trap is not None:
             while self._released < number:
                 await asyncio.sleep(0.01)
@@ -82,34 +93,31 @@ class Recorder:
         if self.delay:
             await asyncio.sleep(self.delay)
         with self.lock:
-            self.accepted.extend((rcpt, message_id) for rcpt in recipients)
+            self._take(sender, recipients, message_id)
         return "250 2.0.0 OK"
+
+    def _take(self, sender: str, recipients: list[str], message_id: str) -> None:
+        self.accepted.extend((rcpt, message_id) for rcpt in recipients)
+        self.accepted_from[sender] += 1
 
     # --- driven by the test ------------------------------------------------------------------------
 
-    def arm(self, count: int, trap: Trap) -> int:
-        """Trap the next ``count`` DATA transactions; returns how many were trapped before."""
+    def arm(self, senders: list[str], trap: Trap, more: int = 0) -> int:
+        """Trap one DATA transaction of each of ``senders``, after ``more`` further messages from
+        it were taken; returns how many were trapped before."""
         with self.lock:
-            self._armed = [trap] * count
+            self._armed = {sender: (trap, self.accepted_from[sender] + more) for sender in senders}
             return len(self.trapped)
 
     def release(self) -> None:
         with self.lock:
-            self._armed = []
+            self._armed = {}
             self._released = self._trap_count
 
     def caught(self, before: int, count: int) -> list[Trapped] | None:
         """The ``count`` messages trapped after the first ``before``, once they all are."""
         with self.lock:
             return self.trapped[before:] if len(self.trapped) >= before + count else None
-
-    def accepted_at_least(self, count: int) -> bool:
-        with self.lock:
-            return len(self.accepted) >= count
-
-    def snapshot(self) -> tuple[int, list[Trapped]]:
-        with self.lock:
-            return len(self.accepted), list(self.trapped)
 
 
 class SMTPServer:
