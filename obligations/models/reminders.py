@@ -84,10 +84,14 @@ class DigestEmail(models.Model):
         "状态", max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True
     )
     subject = models.CharField("主题", max_length=200, blank=True)
+    # Counted when a send starts (see obligations.reminders.attempts), never for a claim alone.
     attempts = models.PositiveSmallIntegerField("尝试次数", default=0)
     next_attempt_at = models.DateTimeField("下次尝试", null=True, blank=True)
     claimed_at = models.DateTimeField("领取时间", null=True, blank=True)
     claim_token = models.CharField("领取标记", max_length=64, blank=True)
+    # Cleared by each claim, stamped when that claim's try starts: a claim left "sending" with it
+    # empty never reached the mail server and is queued again without a charge.
+    attempt_started_at = models.DateTimeField("本次尝试开始时间", null=True, blank=True)
     sent_at = models.DateTimeField("发送时间", null=True, blank=True)
     last_error = models.TextField("错误信息", blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
@@ -137,10 +141,14 @@ class Reminder(models.Model):
     due_at = models.DateTimeField("计划发送时间")
     # Every query on status also bounds due_at: the (status, due_at) index serves them all.
     status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.PENDING)
+    # Counted when a send starts (see obligations.reminders.attempts), never for a claim alone.
     attempts = models.PositiveSmallIntegerField("尝试次数", default=0)
     next_attempt_at = models.DateTimeField("下次尝试", null=True, blank=True)
     claimed_at = models.DateTimeField("领取时间", null=True, blank=True)
     claim_token = models.CharField("领取标记", max_length=64, blank=True)
+    # Cleared by each claim, stamped when that claim's try starts: a claim left "sending" with it
+    # empty never reached the mail server and is queued again without a charge.
+    attempt_started_at = models.DateTimeField("本次尝试开始时间", null=True, blank=True)
     sent_at = models.DateTimeField("发送时间", null=True, blank=True)
     last_error = models.TextField("错误信息", blank=True)
     digest = models.ForeignKey(
