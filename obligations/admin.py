@@ -150,7 +150,7 @@ class ReminderAdmin(TrackerAdmin):
     list_filter = ["status", "kind"]
     search_fields = ["task__text", "unit__name", "recipient__username"]
     autocomplete_fields = ["task", "unit", "recipient"]
-    readonly_fields = ["claimed_at", "claim_token", "sent_at", "last_error", "attempts"]
+    readonly_fields = ["claimed_at", "claim_token", "attempt_started_at", "sent_at", "last_error", "attempts"]
 
 
 @admin.register(DigestEmail)
@@ -158,6 +158,7 @@ class DigestEmailAdmin(TrackerAdmin):
     list_display = ["recipient", "day", "status", "attempts", "sent_at"]
     list_filter = ["status", "day"]
     search_fields = ["recipient__username", "subject"]
+    readonly_fields = ["claimed_at", "claim_token", "attempt_started_at"]
 
 
 @admin.register(Notification)

@@ -249,6 +249,8 @@ REMINDER_SWEEP_BATCH = env_int("REMINDER_SWEEP_BATCH", 2000)
 # A row or digest still "sending" after this long belonged to a sender that died; it is queued again.
 # Keep it well above EMAIL_TIMEOUT so a slow but live sender is never overtaken.
 REMINDER_CLAIM_TIMEOUT_SECONDS = env_int("REMINDER_CLAIM_TIMEOUT_SECONDS", 300)
+# Digests a sender claims at once (each is re-confirmed as its try starts).
+REMINDER_DIGEST_BATCH = env_int("REMINDER_DIGEST_BATCH", 50)
 # First retry delay after a failed send; doubles with each attempt (capped at an hour).
 REMINDER_RETRY_BASE_SECONDS = env_int("REMINDER_RETRY_BASE_SECONDS", 60)
 # A sweep still "running" after this long died with its worker (django-q kills tasks at its timeout).

@@ -72,10 +72,14 @@ class ClaimedSend(models.Model):
     (token and time, taken by a conditional UPDATE), attempts and the next retry, the result.
     See obligations.reminders.outbox."""
 
+    # Counted when a send starts (see obligations.reminders.attempts), never for a claim alone.
     attempts = models.PositiveSmallIntegerField("尝试次数", default=0)
     next_attempt_at = models.DateTimeField("下次尝试", null=True, blank=True)
     claimed_at = models.DateTimeField("领取时间", null=True, blank=True)
     claim_token = models.CharField("领取标记", max_length=64, blank=True)
+    # Cleared by each claim, stamped when that claim's try starts: a claim left "sending" with it
+    # empty never reached the mail server and is queued again without a charge.
+    attempt_started_at = models.DateTimeField("本次尝试开始时间", null=True, blank=True)
     sent_at = models.DateTimeField("发送时间", null=True, blank=True)
     last_error = models.TextField("错误信息", blank=True)
 

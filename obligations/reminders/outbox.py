@@ -3,19 +3,25 @@
 Life of a row: pending -> sending (claimed) -> sent | pending again with a later next_attempt_at
 (failed send, exponential backoff) -> failed after the policy's max attempts; cancelled when its
 task is done, unpublished, or its deadline moved (an approved extension) before it went out.
+A try is counted when a send starts, not when a row is claimed (obligations.reminders.attempts):
+a sender that dies with a batch claimed costs the untried ones nothing; after the claim timeout
+they are queued again as they were.
 
 Claims are conditional UPDATEs (``... WHERE status = 'pending'``) stamping a random token; a sender
 touches only rows carrying its token, so concurrent senders never share a row or a digest. The unit
 of e-mail is the DigestEmail (unique per recipient and day): a sender first claims the digest, then
-the recipient's due rows into it, sends, and marks digest and rows sent in one transaction right
-after the mail server accepted the message.
+the recipient's due rows into it; for each digest it renders the message, makes sure the SMTP
+connection is open, commits "try started" (attempts + 1 on the digest and its rows), hands the
+message over, and marks the digest sent right after the mail server accepted it (its rows follow).
 
 The crash window, stated plainly: SMTP gives no transaction to join, so "sent" cannot be committed
 atomically with the hand-over. If the process dies after the server accepted a message but before
 that commit (microseconds to milliseconds, between the last SMTP reply and COMMIT), the claim
 expires after REMINDER_CLAIM_TIMEOUT_SECONDS and that one digest is sent again, with the same
-Message-ID so mail systems can recognise the duplicate. A crash anywhere else (while rendering,
-before or during the SMTP conversation, after the commit) loses nothing and duplicates nothing.
+Message-ID so mail systems can recognise the duplicate; that try and the resend each count as
+one attempt. A crash anywhere else (while rendering, before or during the SMTP conversation,
+after the commit) loses nothing and duplicates nothing; one before the "try started" commit
+(the digest was only claimed) does not count as an attempt either.
 The opposite order (commit "sent" first) would turn that window into a silently lost reminder,
 which is worse for deadlines. In-app notifications are written when rows are claimed, under a
 unique constraint, so they are exactly-once and do not depend on the mail server.
@@ -33,7 +39,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.mail import get_connection
+from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Substr
@@ -43,6 +49,7 @@ from ..holidays import get_calendar
 from ..models import DigestEmail, Notification, Plan, ProgressReport, Reminder, ReminderPolicy, Task
 from ..models.documents import published_q
 from . import messages
+from .attempts import Attempt, Outcome, claim, reclaim, retry_delay
 from .messages import Line
 from .policy import WorkdayCounter
 from .sql import adapter, insert_ignoring_conflicts
@@ -54,12 +61,15 @@ Kind = Reminder.Kind
 Status = Reminder.Status
 AUTO_KINDS = [Kind.DUE_SOON, Kind.OVERDUE, Kind.ESCALATION, Kind.REPORT_DUE]
 DEADLINE_KINDS = [Kind.DUE_SOON, Kind.OVERDUE, Kind.ESCALATION]
-MAX_RETRY_DELAY = datetime.timedelta(hours=1)
 MANUAL_BATCH = 200
 IN_APP_BATCH = 5000
-# Digests claimed together (their rows are claimed in one UPDATE); each is re-confirmed right
-# before its e-mail goes out, so a long batch never outlives its claim.
-DIGEST_BATCH = 50
+__all__ = ["SendStats", "Sender", "reclaim_stuck", "retry_delay", "send_due", "settle_rows"]
+
+
+def digest_batch() -> int:
+    """Digests claimed together (REMINDER_DIGEST_BATCH; their rows are claimed in one UPDATE).
+    Each is re-confirmed as its try starts, so a long batch never outlives its claim."""
+    return max(1, settings.REMINDER_DIGEST_BATCH)
 
 
 @dataclass
@@ -77,12 +87,6 @@ class SendStats:
 
     def __str__(self) -> str:
         return ", ".join(f"{k}={v}" for k, v in self.__dict__.items() if v)
-
-
-def retry_delay(attempts: int) -> datetime.timedelta:
-    """Exponential backoff after the ``attempts``-th failure: base, 2×base, 4×base … (≤ 1 hour)."""
-    base = datetime.timedelta(seconds=settings.REMINDER_RETRY_BASE_SECONDS)
-    return min(base * (2 ** max(attempts - 1, 0)), MAX_RETRY_DELAY)
 
 
 def _ready(now: datetime.datetime) -> Q:
@@ -183,10 +187,14 @@ class Sender:
 
     # --- mail connection -----------------------------------------------------------------------
 
-    def _send(self, message) -> None:
+    def _connect(self) -> None:
+        """Open the mail connection unless one is open (before a try is counted)."""
         if self._connection is None:
-            self._connection = get_connection()
-            self._connection.open()
+            connection = get_connection()
+            connection.open()
+            self._connection = connection  # only once it opened: a failed open leaves nothing
+
+    def _hand_over(self, message: EmailMessage) -> None:
         try:
             sent = self._connection.send_messages([message])
         except Exception:
@@ -194,6 +202,9 @@ class Sender:
             raise
         if not sent:
             raise RuntimeError("邮件后端未发送该邮件（返回 0）")
+
+    def _try(self, attempt: Attempt, message: EmailMessage) -> Outcome:
+        return attempt.run(self._connect, lambda: self._hand_over(message))
 
     def _close(self) -> None:
         if self._connection is not None:
@@ -215,9 +226,7 @@ class Sender:
 
         ``within`` narrows the read-back to an indexed set the claim wrote (e.g. the batch's digests).
         """
-        queryset.filter(status=Status.PENDING).update(
-            status=Status.SENDING, claim_token=token, claimed_at=self.now, **extra
-        )
+        claim(queryset, token, self.now, **extra)
         lines = load_lines((within or Reminder.objects).filter(status=Status.SENDING, claim_token=token))
         live, stale = [], defaultdict(list)
         for line in lines:
@@ -248,17 +257,19 @@ class Sender:
             status=Status.SENT, sent_at=self._clock(), last_error="", next_attempt_at=None, **extra
         )
 
-    def _fail(self, ids: list[int], token: str, attempts: int, error: str) -> bool:
-        """Record a failed send; returns True when that was the last attempt."""
-        final = attempts >= self.policy.max_send_attempts
-        Reminder.objects.filter(pk__in=ids, claim_token=token).update(
-            status=Status.FAILED if final else Status.PENDING,
-            attempts=F("attempts") + 1,
-            last_error=error,
-            next_attempt_at=None if final else self.now + retry_delay(attempts),
-            claim_token="",
+    def _attempt(
+        self, model: type[DigestEmail] | type[Reminder], pk: int, token: str, attempts: int, **kw
+    ) -> Attempt:
+        return Attempt(
+            model,
+            pk,
+            token,
+            attempts,
+            max_attempts=self.policy.max_send_attempts,
+            now=self.now,
+            clock=self._clock,
+            **kw,
         )
-        return final
 
     # --- manual 催办 -----------------------------------------------------------------------------
 
@@ -279,17 +290,20 @@ class Sender:
                 self._mark_sent([line.pk], token)
                 self.stats.in_app_only += 1
                 continue
-            try:
-                self._send(messages.manual_email(line, self.today))
-            except Exception as exc:
-                logger.warning("催办邮件 %s 发送失败：%s", line.pk, exc)
-                if self._fail([line.pk], token, line.attempts + 1, _error_text(exc)):
+            attempt = self._attempt(Reminder, line.pk, token, line.attempts)
+            outcome = self._try(attempt, messages.manual_email(line, self.today))
+            if outcome is Outcome.SENT:
+                if not attempt.recorded:
+                    logger.error("催办 %s 在发送期间被其他进程收回，可能重复发送。", line.pk)
+                self.stats.manual_sent += 1
+            elif outcome is Outcome.LOST:
+                logger.warning("催办 %s 已被其他发送进程接手，跳过。", line.pk)
+            else:
+                logger.warning("催办邮件 %s 发送失败：%s", line.pk, attempt.error)
+                if outcome is Outcome.FAILED:
                     self.stats.manual_failed += 1
                 else:
                     self.stats.manual_retrying += 1
-                continue
-            self._mark_sent([line.pk], token)
-            self.stats.manual_sent += 1
 
     # --- recipients without e-mail ---------------------------------------------------------------
 
@@ -304,7 +318,7 @@ class Sender:
             if not ids:
                 return
             token = uuid.uuid4().hex
-            lines = self._claim(Reminder.objects.filter(pk__in=ids), token)
+            lines = self._claim(Reminder.objects.filter(pk__in=ids), token, digest=None)
             with transaction.atomic():
                 self._notify(lines)
                 self._mark_sent([line.pk for line in lines], token)
@@ -330,20 +344,21 @@ class Sender:
             pass
 
     def _send_digest_batch(self) -> bool:
-        """Claim up to DIGEST_BATCH digests and their recipients' due rows, then send each."""
+        """Claim up to digest_batch() digests and their recipients' due rows, then send each."""
         candidates = list(
             DigestEmail.objects.filter(status=DigestEmail.Status.PENDING)
             .filter(_ready(self.now))
             .order_by("day", "pk")
-            .values_list("pk", flat=True)[:DIGEST_BATCH]
+            .values_list("pk", flat=True)[: digest_batch()]
         )
         if not candidates:
             return False
         token = uuid.uuid4().hex
-        DigestEmail.objects.filter(pk__in=candidates, status=DigestEmail.Status.PENDING).filter(
-            _ready(self.now)
-        ).update(status=DigestEmail.Status.SENDING, claim_token=token, claimed_at=self.now)
-        digests = {d.recipient_id: d for d in DigestEmail.objects.filter(claim_token=token, status="sending")}
+        claim(DigestEmail.objects.filter(pk__in=candidates).filter(_ready(self.now)), token, self.now)
+        digests = {
+            d.recipient_id: d
+            for d in DigestEmail.objects.filter(claim_token=token, status="sending").order_by("pk")
+        }
         if not digests:
             return True  # another sender took this batch; look for more
         # Each row joins its recipient's claimed digest in the same UPDATE.
@@ -389,52 +404,28 @@ class Sender:
             )
             mine.delete()
             return False
-        # Re-confirm the claim (and refresh its time) right before sending: if a slow batch let it
-        # expire and another sender took it over, this digest is theirs now. (Its rows are only
+        message = messages.digest_email(digest, lines, self.today, self.counter)
+        # The try re-confirms the claim (and refreshes its time) as it starts: if a slow batch let
+        # it expire and another sender took it over, this digest is theirs now. (Its rows are only
         # reclaimed together with it; see reclaim_stuck.)
-        if not mine.update(claimed_at=self._clock()):
+        attempt = self._attempt(
+            DigestEmail, digest.pk, token, digest.attempts, rows=ids, record={"subject": message.subject}
+        )
+        outcome = self._try(attempt, message)
+        if outcome is Outcome.SENT:
+            if not attempt.recorded:
+                logger.error("提醒邮件 %s 在发送期间被其他进程收回，可能重复发送。", digest.pk)
+            self.stats.digests_sent += 1
+            return True
+        if outcome is Outcome.LOST:
             logger.warning("提醒邮件 %s 已被其他发送进程接手，跳过。", digest.pk)
             return False
-        message = messages.digest_email(digest, lines, self.today, self.counter)
-        try:
-            self._send(message)
-        except Exception as exc:
-            logger.warning("提醒邮件 %s（%s）发送失败：%s", digest.pk, lines[0].recipient_email, exc)
-            attempts = digest.attempts + 1
-            error = _error_text(exc)
-            with transaction.atomic():
-                final = self._fail(ids, token, attempts, error)
-                mine.update(
-                    status=DigestEmail.Status.FAILED if final else DigestEmail.Status.PENDING,
-                    attempts=attempts,
-                    last_error=error,
-                    next_attempt_at=None if final else self.now + retry_delay(attempts),
-                    claim_token="",
-                    subject=message.subject,
-                )
-            if final:
-                self.stats.digests_failed += 1
-            else:
-                self.stats.digests_retrying += 1
-            return False
-        # The step that makes it "sent" follows the hand-over immediately (see the module notes):
-        # one row, one short statement. Its reminders follow the digest (settle_rows).
-        updated = mine.update(
-            status=DigestEmail.Status.SENT,
-            sent_at=self._clock(),
-            subject=message.subject,
-            attempts=F("attempts") + 1,
-            last_error="",
-            next_attempt_at=None,
-        )
-        if not updated:
-            logger.error("提醒邮件 %s 在发送期间被其他进程收回，可能重复发送。", digest.pk)
-        self.stats.digests_sent += 1
-        return True
-
-
-def _error_text(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"[:2000]
+        logger.warning("提醒邮件 %s（%s）发送失败：%s", digest.pk, lines[0].recipient_email, attempt.error)
+        if outcome is Outcome.FAILED:
+            self.stats.digests_failed += 1
+        else:
+            self.stats.digests_retrying += 1
+        return False
 
 
 def cancel_stale() -> int:
@@ -477,24 +468,24 @@ def settle_rows(queryset: QuerySet[Reminder]) -> int:
 
 
 def reclaim_stuck(now: datetime.datetime, max_attempts: int) -> int:
-    """Rows and digests left "sending" by a sender that died go back to pending (or fail for good)."""
+    """Digests and rows left "sending" by a sender that died (or stalled past the claim timeout)
+    go back to the queue; only a try that had started counts, and may be the last (attempts.reclaim)."""
     cutoff = now - datetime.timedelta(seconds=settings.REMINDER_CLAIM_TIMEOUT_SECONDS)
-    note = "发送过程中断（进程退出或超时），已重新排队。"
     settle_rows(Reminder.objects.all())
-    total = 0
+    total = reclaim(DigestEmail.objects.filter(claimed_at__lt=cutoff), max_attempts)
+    # A row belongs to its digest's claim, which is refreshed as each try starts.
     held = Q(digest__status=DigestEmail.Status.SENDING, digest__claimed_at__gte=cutoff)
-    for model, statuses, still_held in (
-        (DigestEmail, DigestEmail.Status, Q(pk__in=[])),
-        # A row belongs to its digest's claim, which is refreshed just before each e-mail.
-        (Reminder, Status, held),
-    ):
-        stuck = model.objects.filter(status=statuses.SENDING, claimed_at__lt=cutoff).exclude(still_held)
-        total += stuck.filter(attempts__gte=max_attempts - 1).update(
-            status=statuses.FAILED, attempts=F("attempts") + 1, last_error=note, claim_token=""
-        )
-        total += stuck.update(
-            status=statuses.PENDING, attempts=F("attempts") + 1, last_error=note, claim_token=""
-        )
+    rows = Reminder.objects.filter(status=Status.SENDING, claimed_at__lt=cutoff).exclude(held)
+    in_digest = rows.filter(digest__isnull=False)
+    # Rows follow their digest: failed with it (and its words), else queued again with it.
+    total += in_digest.filter(digest__status=DigestEmail.Status.FAILED).update(
+        status=Status.FAILED,
+        claim_token="",
+        next_attempt_at=None,
+        last_error=Subquery(DigestEmail.objects.filter(pk=OuterRef("digest_id")).values("last_error")[:1]),
+    )
+    total += reclaim(in_digest, None)
+    total += reclaim(rows.filter(digest__isnull=True), max_attempts)  # 催办 and in-app rows
     return total
 
 

@@ -302,9 +302,12 @@ def run_daily_sweep(
 
 
 def sweep_in_progress(now: datetime.datetime | None = None) -> bool:
-    """A live sweep is writing rows: digests wait so each recipient gets the whole day in one."""
+    """Rows for today may still be coming, so digests wait and each recipient gets the whole day in
+    one: a live sweep is writing rows, or today's sweep died half way (it stays "running" until the
+    catch-up resumes it; sending its first half would leave the rest for tomorrow's digest)."""
     now = now or timezone.now()
-    return SweepRun.objects.filter(status=SweepRun.Status.RUNNING, started_at__gte=stale_before(now)).exists()
+    running = SweepRun.objects.filter(status=SweepRun.Status.RUNNING)
+    return running.filter(Q(started_at__gte=stale_before(now)) | Q(day=timezone.localdate(now))).exists()
 
 
 def catch_up(now: datetime.datetime | None = None) -> SweepOutcome | None:

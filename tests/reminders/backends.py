@@ -10,6 +10,12 @@ from pathlib import Path
 
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.backends.filebased import EmailBackend as FileBackend
+from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
+
+# Recipients of the messages CrashingBackend was handed (in-process tests read and clear it).
+tried: list[str] = []
+# What InspectingBackend saw of each message's outbox item at the moment it was handed over.
+seen: list[dict] = []
 
 
 class SlowFileBackend(FileBackend):
@@ -38,4 +44,40 @@ class CrashingBackend(BaseEmailBackend):
     """The process dies in the middle of the SMTP conversation (nothing below catches this)."""
 
     def send_messages(self, email_messages):
+        tried.extend(address for message in email_messages for address in message.to)
         raise SystemExit("simulated crash while sending")
+
+
+class UnreachableBackend(BaseEmailBackend):
+    """A mail server that cannot even be connected to."""
+
+    def open(self):
+        raise ConnectionRefusedError(111, "模拟邮件服务器无法连接")
+
+    def send_messages(self, email_messages):  # pragma: no cover - open() fails first
+        raise AssertionError("send_messages without a connection")
+
+
+class InspectingBackend(LocmemBackend):
+    """Delivers like locmem, first noting the state of the message's outbox item (by its
+    Message-ID) as the database shows it at the moment of the hand-over."""
+
+    def send_messages(self, email_messages):
+        from obligations.models import DigestEmail, Reminder
+
+        for message in email_messages:
+            kind, pk = message.extra_headers["Message-ID"].split("@")[0].split("-")[1:3]
+            model = DigestEmail if kind == "digest" else Reminder
+            item = model.objects.get(pk=int(pk))
+            seen.append(
+                {
+                    "kind": kind,
+                    "status": item.status,
+                    "attempts": item.attempts,
+                    "started": getattr(item, "attempt_started_at", None) is not None,
+                    "rows": sorted(
+                        item.reminders.values_list("attempts", flat=True) if kind == "digest" else []
+                    ),
+                }
+            )
+        return super().send_messages(email_messages)

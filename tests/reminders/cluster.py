@@ -120,6 +120,15 @@ class Cluster:
             time.sleep(0.05)
 
 
+def kill9(*clusters: Cluster) -> None:
+    """A crash of several machines at once: SIGKILL to every group first, then wait for them."""
+    for cluster in clusters:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(cluster.proc.pid, signal.SIGKILL)
+    for cluster in clusters:
+        cluster.kill9()
+
+
 def wait_for(predicate: Callable[[], object], what: str, cluster: Cluster, timeout: float = 90) -> object:
     deadline = time.monotonic() + timeout
     while True:

@@ -181,10 +181,16 @@ def test_kill_9_while_sending_then_restart_sends_everything_exactly_once(cluster
     sent_before = len(read_mails(mail_dir))
     assert 3 <= sent_before < len(world.users)
     # Caught mid-send: what went out is recorded as sent; the rest of the claimed batch (including
-    # the one in flight) is left "sending" by the dead process.
+    # the one in flight, whose try had started) is left "sending" by the dead process.
     assert DigestEmail.objects.filter(status="sent").count() == sent_before
     interrupted = set(DigestEmail.objects.filter(status="sending").values_list("pk", flat=True))
-    assert interrupted
+    in_flight = set(
+        DigestEmail.objects.filter(status="sending", attempt_started_at__isnull=False).values_list(
+            "pk", flat=True
+        )
+    )
+    never_tried = interrupted - in_flight
+    assert in_flight and never_tried and in_flight <= interrupted
 
     # The dead sender's claims expire REMINDER_CLAIM_TIMEOUT_SECONDS after they were last refreshed.
     last_claim = max(DigestEmail.objects.filter(pk__in=interrupted).values_list("claimed_at", flat=True))
@@ -195,8 +201,10 @@ def test_kill_9_while_sending_then_restart_sends_everything_exactly_once(cluster
     # The broker hands the killed sweep task out again; it must find nothing left to do.
     wait_for(lambda: not OrmQ.objects.exists(), "the redelivered sweep task", second, timeout=60)
     world.assert_exactly_once(mail_dir)
-    # The interrupted ones were taken over after their claim expired and went out once.
-    assert set(DigestEmail.objects.filter(attempts=2).values_list("pk", flat=True)) == interrupted
+    # The interrupted ones were taken over after their claim expired and went out once; only the
+    # try in flight counted, the claimed-but-untried ones went out at their first try.
+    assert set(DigestEmail.objects.filter(attempts=2).values_list("pk", flat=True)) == in_flight
+    assert set(DigestEmail.objects.filter(pk__in=never_tried).values_list("attempts", flat=True)) == {1}
 
 
 def test_kill_9_mid_generation_then_restart_resumes_the_sweep(clusters, mail_dir):

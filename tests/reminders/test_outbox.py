@@ -11,7 +11,7 @@ from django.db import connection
 from django.utils import timezone
 
 from obligations.models import DigestEmail, Notification, ProgressReport, Reminder, SweepRun, Task
-from obligations.reminders import generate, send_due
+from obligations.reminders import catch_up, generate, send_due
 from obligations.reminders.outbox import retry_delay
 
 from .. import factories
@@ -205,6 +205,24 @@ def test_manual_reminder_is_not_held_by_a_running_sweep(scene):
     assert [m.subject[:4] for m in mail.outbox] == ["【催办】"]
     SweepRun.objects.filter(day=MONDAY).update(status=SweepRun.Status.DONE)
     assert send_due(at(MONDAY, 9, 2)).digests_sent == 1
+
+
+def test_digests_wait_for_a_sweep_that_died_half_way_until_the_catch_up_finishes_it(scene, settings):
+    settings.REMINDER_SWEEP_STALE_SECONDS = 60
+    first = scene.task(datetime.date(2025, 3, 4))
+    generate(MONDAY, at(MONDAY))  # the first half of the day's rows, then the worker died
+    second = scene.task(datetime.date(2025, 3, 5))
+    SweepRun.objects.create(day=MONDAY, started_at=at(MONDAY, 9), status=SweepRun.Status.RUNNING)
+    # Long past stale: still the liaison's digest waits, or the second half would miss today's mail.
+    stats = send_due(at(MONDAY, 10))
+    assert stats.held_for_sweep and stats.digests_sent == 0 and mail.outbox == []
+    assert catch_up(at(MONDAY, 10)).status == "done"
+    assert send_due(at(MONDAY, 10, 1)).digests_sent == 1
+    [message] = mail.outbox
+    assert f"/tasks/{first.pk}/" in message.body and f"/tasks/{second.pk}/" in message.body
+    # A stale run of an earlier day does not hold today's mail (the catch-up marks it failed).
+    SweepRun.objects.create(day=MONDAY - days(1), started_at=at(MONDAY, 8), status=SweepRun.Status.RUNNING)
+    assert not send_due(at(MONDAY, 10, 2)).held_for_sweep
 
 
 def test_recipients_without_email_get_in_app_notifications_only(scene):

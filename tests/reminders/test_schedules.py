@@ -107,7 +107,7 @@ def test_after_downtime_each_schedule_fires_once_not_once_per_missed_slot():
 
 
 # The migration that moved the stored job paths out of obligations.tasks.
-PATH_MIGRATION = "0005_schedule_job_paths"
+PATH_MIGRATION = "0006_schedule_job_paths"
 
 
 @pytest.mark.django_db(transaction=True)

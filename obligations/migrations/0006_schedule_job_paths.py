@@ -28,7 +28,7 @@ def backwards(apps, schema_editor) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("obligations", "0004_reminder_lean_indexes"),
+        ("obligations", "0005_outbox_attempt_started"),
         ("django_q", "0019_alter_task_options_alter_ormq_key_alter_ormq_lock_and_more"),
     ]
 

@@ -1,0 +1,178 @@
+"""Claims and attempt accounting for outbox items, one place for every channel's sender.
+
+An outbox item is what goes out as one message: a DigestEmail (with the Reminder rows it
+carries), or a Reminder row sent on its own (a 催办). A sender takes items with a conditional
+UPDATE (``claim``: pending -> sending, a random token, ``attempt_started_at`` cleared), often a
+batch at a time. A claim is not a try: a sender that dies mid-batch has tried at most the message
+it was handing over, so an attempt is counted only when a send really starts:
+
+1. the sender does everything that needs no far side first: renders the message, opens its
+   connection (one that cannot be opened is a failed try, counted by ``Attempt.failed``);
+2. ``Attempt.start`` re-confirms the claim and, in the same conditional UPDATE, counts the try
+   (attempts + 1) and stamps ``attempt_started_at``; the rows the item carries get the same mark
+   in the same transaction; then the message is handed over;
+3. ``Attempt.succeeded`` or ``Attempt.failed`` records the outcome and counts nothing again.
+
+``reclaim`` reads the mark after a crash or a stall: a claim that never started goes back to
+pending as it was (no charge, its last real error kept); a started one was a real try, already
+counted, that was interrupted: pending again, or failed once that try was the policy's last, each
+with an error text that says which.
+
+A new channel (企业微信, 钉钉, SMS) reuses this as it is: claim, then ``Attempt(...).run(connect,
+hand_over)``, and the crash rules (and the one window: a crash after the far side accepted and
+before ``succeeded`` committed resends that message once) hold for it unchanged.
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, QuerySet
+
+from ..models import DigestEmail, Reminder
+
+SENDING = "sending"  # the same values on DigestEmail.Status and Reminder.Status
+PENDING = "pending"
+SENT = "sent"
+FAILED = "failed"
+MAX_RETRY_DELAY = datetime.timedelta(hours=1)
+REQUEUED = "发送中断（进程退出或超时），已重新排队。"
+
+
+def interrupted_for_good(max_attempts: int) -> str:
+    return f"发送中断，已达最多发送次数（{max_attempts} 次）。"
+
+
+def retry_delay(attempts: int) -> datetime.timedelta:
+    """Exponential backoff after the ``attempts``-th failure: base, 2×base, 4×base … (≤ 1 hour)."""
+    base = datetime.timedelta(seconds=settings.REMINDER_RETRY_BASE_SECONDS)
+    return min(base * (2 ** max(attempts - 1, 0)), MAX_RETRY_DELAY)
+
+
+def error_text(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:2000]
+
+
+def claim(queryset: QuerySet, token: str, now: datetime.datetime, **extra: object) -> int:
+    """Claim the pending items of ``queryset`` for ``token`` (one conditional UPDATE)."""
+    return queryset.filter(status=PENDING).update(
+        status=SENDING, claim_token=token, claimed_at=now, attempt_started_at=None, **extra
+    )
+
+
+class Outcome(enum.Enum):
+    SENT = "sent"
+    RETRYING = "retrying"  # failed, queued again with backoff
+    FAILED = "failed"  # failed, and that was the policy's last try
+    LOST = "lost"  # the claim had passed to another sender before the try: nothing was tried
+
+
+@dataclass
+class Attempt:
+    """One try at sending one claimed item; ``rows`` are the Reminder rows it carries."""
+
+    model: type[DigestEmail] | type[Reminder]
+    pk: int
+    token: str
+    attempts: int  # tries counted before this one
+    max_attempts: int
+    now: datetime.datetime  # the pass's time: backoff runs from it
+    clock: Callable[[], datetime.datetime]  # the time to stamp
+    rows: Sequence[int] = ()
+    record: dict[str, object] = field(default_factory=dict)  # fields to write with either outcome
+    started: bool = False
+    error: str = ""
+    recorded: bool = False  # "sent" was written (False: taken over while it was being handed over)
+
+    def _item(self) -> QuerySet:
+        return self.model.objects.filter(pk=self.pk, claim_token=self.token, status=SENDING)
+
+    def _rows(self) -> QuerySet:
+        return Reminder.objects.filter(pk__in=list(self.rows), claim_token=self.token, status=SENDING)
+
+    def start(self) -> bool:
+        """Count the try, right before the hand-over; False when the claim is no longer ours."""
+        stamp = self.clock()
+        mark = {"attempts": F("attempts") + 1, "attempt_started_at": stamp, "claimed_at": stamp}
+        with transaction.atomic():
+            if not self._item().update(**mark):
+                return False
+            if self.rows:
+                self._rows().update(**mark)
+        self.attempts += 1
+        self.started = True
+        return True
+
+    def succeeded(self) -> bool:
+        """Record delivery; False when the claim was taken over meanwhile (the other sender may
+        then send it again). A digest's rows follow it in one UPDATE per batch (outbox.settle_rows)."""
+        return bool(
+            self._item().update(
+                status=SENT, sent_at=self.clock(), last_error="", next_attempt_at=None, **self.record
+            )
+        )
+
+    def failed(self, error: str) -> bool:
+        """Record a failed try (counted now only if it failed before ``start``); True when it was
+        the last one the policy allows."""
+        charge = 0 if self.started else 1
+        attempts = self.attempts + charge
+        final = attempts >= self.max_attempts
+        values = {
+            "status": FAILED if final else PENDING,
+            "attempts": F("attempts") + charge,
+            "last_error": error,
+            "next_attempt_at": None if final else self.now + retry_delay(attempts),
+            "claim_token": "",
+        }
+        if not self.started:
+            values["attempt_started_at"] = self.clock()
+        with transaction.atomic():
+            self._item().update(**values, **self.record)
+            if self.rows:
+                self._rows().update(**values)
+        self.attempts = attempts
+        self.error = error
+        return final
+
+    def run(self, connect: Callable[[], object], hand_over: Callable[[], object]) -> Outcome:
+        """Connect, count the try, hand the message over, record the outcome."""
+        try:
+            connect()
+        except Exception as exc:
+            return Outcome.FAILED if self.failed(error_text(exc)) else Outcome.RETRYING
+        if not self.start():
+            return Outcome.LOST
+        try:
+            hand_over()
+        except Exception as exc:
+            return Outcome.FAILED if self.failed(error_text(exc)) else Outcome.RETRYING
+        # Recording "sent" follows the hand-over at once: the crash window is this statement.
+        self.recorded = self.succeeded()
+        return Outcome.SENT
+
+
+def reclaim(stuck: QuerySet, max_attempts: int | None) -> int:
+    """Items of ``stuck`` (left "sending" by a sender that died or stalled) back to the queue.
+
+    Never started: pending again as they were, no charge. Started: the try is already counted;
+    failed when it was the policy's last, else pending with the reason. ``max_attempts`` None:
+    never failed here (rows whose fate their digest decides).
+    """
+    stuck = stuck.filter(status=SENDING)
+    total = stuck.filter(attempt_started_at__isnull=True).update(status=PENDING, claim_token="")
+    started = stuck.filter(attempt_started_at__isnull=False)
+    if max_attempts is not None:
+        total += started.filter(attempts__gte=max_attempts).update(
+            status=FAILED,
+            claim_token="",
+            next_attempt_at=None,
+            last_error=interrupted_for_good(max_attempts),
+        )
+    total += started.update(status=PENDING, claim_token="", last_error=REQUEUED)
+    return total

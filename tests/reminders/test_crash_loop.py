@@ -1,0 +1,357 @@
+"""A day of crashes: real qclusters sending to a real SMTP server on loopback, killed -9 again and
+again (mid-sweep, mid-send, one and two clusters at once) and restarted until the outbox settles.
+
+Every due digest must reach the server; a try is counted only if it reached the server (so
+nothing is marked failed that was not really tried, and a refused address gets exactly the
+policy's number of tries); nobody gets two different digests for the day; and the only duplicates
+are the documented window: a message the server took just before the sender died is sent again,
+once, with the same Message-ID.
+
+Kills land on observable states, never on timers: a sweep's rows half written, or the SMTP
+server holding the reply to a message (``smtp.Trap``) while every live worker is in that state
+(one worker per cluster, each cluster life with its own envelope sender so the server can tell
+them apart). Timeouts are compressed through the environment.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+import pytest
+from django.db import close_old_connections
+from django.utils import timezone
+from django_q.models import OrmQ
+from django_q.tasks import async_task
+
+from obligations.models import DigestEmail, Notification, Reminder, ReminderPolicy, SweepRun
+from obligations.reminders.manual import remind_tasks
+
+from .cluster import Cluster, cluster_env, kill9
+from .smtp import Recorder, SMTPServer, Trap, Trapped
+from .test_cluster import SWEEP, World, fire_now
+
+pytestmark = [pytest.mark.cluster, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+LIAISONS = 180  # + the supervisor: 181 digests, eight claims of 25
+BUDGET = 170  # seconds from the first start to the settled outbox
+REFUSED = "cluster_liaison_7@example.gov.cn"
+REFUSAL = "550 5.1.1 <cluster_liaison_7@example.gov.cn>: Recipient address rejected: User unknown"
+MANUAL = 8  # 催办 made on the web while the day's digests go out
+CLAIM_TIMEOUT = 8  # seconds; a trapped sender is killed long before another may take its claim
+# (clusters, trap) for each kill while sending, after two kills mid-sweep. The first is the
+# cluster that finished the sweep; two clusters start together, right after a kill.
+SEND_KILLS = [
+    (1, Trap.ACCEPT),
+    (2, Trap.HOLD),
+    (1, Trap.ACCEPT),
+    (1, Trap.HOLD),
+    (2, Trap.ACCEPT),
+    (1, Trap.HOLD),
+    (1, Trap.ACCEPT),
+    (2, Trap.HOLD),
+    (1, Trap.ACCEPT),
+    (1, Trap.HOLD),
+]
+MESSAGE_ID = re.compile(r"<tracker-(digest|reminder)-(\d+)@duban\.example\.gov\.cn>")
+
+
+def message_id(kind: str, pk: int) -> str:
+    return f"<tracker-{kind}-{pk}@duban.example.gov.cn>"
+
+
+def item(mid: str) -> DigestEmail | Reminder:
+    kind, pk = MESSAGE_ID.fullmatch(mid).groups()
+    return (DigestEmail if kind == "digest" else Reminder).objects.get(pk=int(pk))
+
+
+def started_unfinished() -> set[str]:
+    """Messages whose try is counted and not yet concluded: in flight, or left by a dead sender."""
+    sending = {"status": "sending", "attempt_started_at__isnull": False}
+    return {
+        message_id("digest", pk) for pk in DigestEmail.objects.filter(**sending).values_list("pk", flat=True)
+    } | {
+        message_id("reminder", pk)
+        for pk in Reminder.objects.filter(kind="manual", **sending).values_list("pk", flat=True)
+    }
+
+
+def claimed_untried() -> set[tuple[str, object]]:
+    """Claims (item, claim time) that never started a try."""
+    untried = {"status": "sending", "attempt_started_at__isnull": True}
+    return {
+        (message_id("digest", pk), at)
+        for pk, at in DigestEmail.objects.filter(**untried).values_list("pk", "claimed_at")
+    } | {
+        (message_id("reminder", pk), at)
+        for pk, at in Reminder.objects.filter(kind="manual", **untried).values_list("pk", "claimed_at")
+    }
+
+
+@dataclass
+class Kill:
+    phase: str
+    clusters: int
+    caught: list[Trapped] = field(default_factory=list)
+    unsent: int = 0  # digests not yet sent right after the kill
+
+
+class Day:
+    """The clusters of the day, the test's stand-in for cron (a sender run whenever none is
+    queued, at most every half second: production runs one a minute), and the time budget."""
+
+    def __init__(self, env: dict[str, str], logs: Path, server: Recorder) -> None:
+        self.env = env
+        self.server = server
+        self.logs = logs
+        self.deadline = time.monotonic() + BUDGET
+        self.running: list[Cluster] = []
+        self.senders: list[str] = []  # the envelope sender of each running cluster
+        self.lives = 0
+        self.fed = 0.0
+
+    def ensure(self, count: int) -> None:
+        while len(self.running) < count:
+            sender = f"noreply+life{self.lives}@localhost"
+            env = {**self.env, "DEFAULT_FROM_EMAIL": f"督办台账 <{sender}>"}
+            self.running.append(Cluster(env, self.logs / f"qcluster-{self.lives}.log").start())
+            self.senders.append(sender)
+            self.lives += 1
+
+    def kill(self) -> None:
+        kill9(*self.running)
+        self.running = []
+        self.senders = []
+
+    def stop(self) -> None:
+        for cluster in self.running:
+            cluster.stop()
+        self.running = []
+        self.senders = []
+
+    def feed(self) -> None:
+        if not self.running or time.monotonic() - self.fed < 0.5:
+            return
+        self.fed = time.monotonic()
+        if not OrmQ.objects.filter(lock__lte=timezone.now()).exists():
+            async_task("obligations.reminders.jobs.send_reminders")
+
+    def until(self, predicate: Callable[[], object], what: str, timeout: float = 60) -> object:
+        deadline = min(self.deadline, time.monotonic() + timeout)
+        while True:
+            close_old_connections()
+            value = predicate()
+            if value:
+                return value
+            for cluster in self.running:
+                if cluster.proc.poll() is not None:
+                    raise AssertionError(f"a qcluster exited waiting for {what}:\n{cluster.log()}")
+            if time.monotonic() > deadline:
+                logs = "\n---\n".join(cluster.log(3000) for cluster in self.running)
+                digests = Counter(DigestEmail.objects.values_list("status", flat=True))
+                rows = Counter(
+                    Reminder.objects.exclude(status="sent").values_list(
+                        "status",
+                        "kind",
+                        "digest__status",
+                        "attempts",
+                        "attempt_started_at__isnull",
+                        "last_error",
+                    )
+                )
+                raise AssertionError(
+                    f"timed out waiting for {what} (digests {digests}, rows {rows}, "
+                    f"taken by the server from {self.server.accepted_from}):\n{logs}"
+                )
+            self.feed()
+            time.sleep(0.05)
+
+
+def invented(expected: set[tuple], manual: list[Reminder]) -> list[tuple]:
+    """Outbox rows that are neither the day's reminders nor the 催办 made (none may appear)."""
+    known = expected | {(r.task_id, r.unit_id, r.kind, r.stage, r.deadline, r.recipient_id) for r in manual}
+    fields = ("task_id", "unit_id", "kind", "stage", "deadline", "recipient_id")
+    return [
+        row
+        for row in Reminder.objects.values_list(*fields, "status", "created_at", "digest_id")
+        if row[:6] not in known
+    ]
+
+
+def sweep_midway(day, attempt: int, low: float, high: float, expected: int) -> bool:
+    run = SweepRun.objects.filter(day=day, status="running", attempts=attempt).first()
+    return run is not None and low * expected <= Reminder.objects.count() <= high * expected
+
+
+def test_a_day_of_kill_9_loses_no_reminder_and_counts_only_real_tries(tmp_path):
+    world = World(liaisons=LIAISONS)
+    tries = ReminderPolicy.current().max_send_attempts
+    assert tries == 5  # the policy's default
+    good = {user.email for user in world.users} - {REFUSED}
+    assert len(good) == LIAISONS
+    kills: list[Kill] = []
+    untried: set[tuple[str, object]] = set()  # claims a kill left behind without a try
+
+    with SMTPServer(refuse={REFUSED: REFUSAL}, delay=0.02) as smtp:
+        server = smtp.recorder
+        env = cluster_env(
+            tmp_path / "no-mail",
+            EMAIL_BACKEND="smtp",
+            EMAIL_HOST="127.0.0.1",
+            EMAIL_PORT=str(smtp.port),
+            EMAIL_TIMEOUT="20",
+            Q_WORKERS="1",  # one sender per cluster: when it is trapped, nothing else is sending
+            Q_TIMEOUT="60",
+            Q_RETRY="90",  # killed tasks come back late; the catch-up and the feed carry the day
+            Q_POLL="0.1",
+            REMINDER_CLAIM_TIMEOUT_SECONDS=str(CLAIM_TIMEOUT),
+            REMINDER_RETRY_BASE_SECONDS="1",  # the refused address: retries after 1, 2, 4, 8 s
+            REMINDER_DIGEST_BATCH="25",
+            REMINDER_SWEEP_BATCH="2",  # a sweep slow enough to kill in the middle
+            REMINDER_SWEEP_STALE_SECONDS="6",
+        )
+        day = Day(env, tmp_path, server)
+        try:
+            # --- mid-sweep: the day's rows half written, twice ------------------------------------
+            fire_now(SWEEP)
+            expected = len(world.expected)
+            for attempt, (low, high) in enumerate([(0.15, 0.4), (0.55, 0.8)], start=1):
+                day.ensure(1)
+                day.until(
+                    partial(sweep_midway, world.today, attempt, low, high, expected),
+                    f"sweep run {attempt} half way",
+                )
+                day.kill()
+                assert SweepRun.objects.get(day=world.today).status == "running"
+                assert Reminder.objects.count() < expected
+                assert not started_unfinished() and not server.data  # digests wait for the sweep
+                kills.append(Kill("sweep", 1))
+            day.ensure(1)  # the sender's catch-up resumes the stale sweep
+            day.until(
+                lambda: SweepRun.objects.filter(day=world.today, status="done").exists(), "the resumed sweep"
+            )
+            assert SweepRun.objects.get(day=world.today).attempts == 3
+            assert world.outbox() == world.expected
+
+            # --- 催办 from the web while the digests go out --------------------------------------
+            pairs = []
+            for user in world.users[1 : MANUAL + 2]:
+                if user.email == REFUSED:
+                    continue
+                unit = user.memberships.get().unit
+                pairs.append((unit.tasks.order_by("pk").first(), [unit]))
+            manual = remind_tasks(pairs[:MANUAL], world.supervisor, "请于今日报送进展")
+            assert len(manual) == MANUAL
+
+            # --- mid-send: every live sender caught with a message at the server ------------------
+            for number, (clusters, trap) in enumerate(SEND_KILLS):
+                day.ensure(clusters)
+                # Each live sender is caught after a few more messages, in the middle of a batch
+                # (the first one caught waits for the other: they start together).
+                before = server.arm(day.senders, trap, more=1 + number % 3)
+                caught = day.until(
+                    partial(server.caught, before, clusters),
+                    f"kill {number}: {clusters} message(s) in flight",
+                )
+                # The try was counted and committed before the hand-over.
+                for trapped in caught:
+                    held = item(trapped.message_id)
+                    state = (held.status, held.attempt_started_at is not None, held.attempts)
+                    assert state == ("sending", True, server.data[trapped.message_id]), (trapped, vars(held))
+                held_for = time.monotonic() - min(t.at for t in caught)
+                assert held_for < CLAIM_TIMEOUT - 1, f"a trapped sender waited {held_for:.1f} s for the kill"
+                day.kill()
+                in_flight = started_unfinished()
+                earlier = {t.message_id for k in kills for t in k.caught}
+                # Nothing else was between "try started" and the server: only the caught ones (and
+                # ones caught at earlier kills whose claims have not expired yet) are open tries.
+                assert {t.message_id for t in caught} <= in_flight <= {t.message_id for t in caught} | earlier
+                assert invented(world.expected, manual) == []
+                untried |= claimed_untried()
+                unsent = DigestEmail.objects.exclude(status="sent").count()
+                kills.append(Kill("send", clusters, caught, unsent))
+                server.release()
+
+            # --- the rest of the day -------------------------------------------------------------
+            day.ensure(1)
+            rows = expected + MANUAL
+
+            def settled() -> bool:
+                return (
+                    DigestEmail.objects.filter(status__in=["sent", "failed"]).count() == len(world.users)
+                    and Reminder.objects.filter(status__in=["sent", "failed"]).count() == rows
+                )
+
+            day.until(settled, "the outbox to settle", timeout=BUDGET)
+            assert invented(world.expected, manual) == []
+            day.stop()
+        finally:
+            server.release()
+            day.stop()
+
+        # --- what the server saw ---------------------------------------------------------------
+        accepted = Counter(mid for _, mid in server.accepted)
+        digests_to: dict[str, set[str]] = defaultdict(set)
+        for rcpt, mid in server.accepted:
+            if "-digest-" in mid:
+                digests_to[rcpt].add(mid)
+        refused = DigestEmail.objects.get(recipient__email=REFUSED)
+        caught = [t for k in kills for t in k.caught]
+        times_caught = Counter(t.message_id for t in caught)
+        window = Counter(t.message_id for t in caught if t.trap is Trap.ACCEPT)
+        resends = {mid: n - 1 for mid, n in accepted.items() if n > 1}
+
+    # Every due digest reached the server, one per recipient and day; the refused address none.
+    assert set(digests_to) == good
+    assert all(len(mids) == 1 for mids in digests_to.values()), {
+        r: m for r, m in digests_to.items() if len(m) > 1
+    }
+    for digest in DigestEmail.objects.exclude(pk=refused.pk).select_related("recipient"):
+        assert digests_to[digest.recipient.email] == {message_id("digest", digest.pk)}
+    # Duplicates only through the documented window: each time the server took a message and its
+    # sender died before hearing so, it went out once more, same Message-ID; nothing else twice.
+    assert resends == dict(window)
+    assert sum(resends.values()) <= sum(k.clusters for k in kills)  # at most one per killed sender
+    # Each try counted is a try the server saw, no more, no less: the crashes charged nothing
+    # untried, and every try of a good address was either caught at a kill or went through.
+    for digest in DigestEmail.objects.exclude(pk=refused.pk):
+        mid = message_id("digest", digest.pk)
+        expected_tries = times_caught[mid] + 1
+        assert (digest.status, digest.attempts, server.data[mid]) == (
+            "sent",
+            expected_tries,
+            expected_tries,
+        ), mid
+        assert set(digest.reminders.values_list("status", "attempts")) == {("sent", digest.attempts)}
+    for row in Reminder.objects.filter(kind="manual"):
+        mid = message_id("reminder", row.pk)
+        expected_tries = times_caught[mid] + 1
+        assert (row.status, row.attempts, server.data[mid]) == ("sent", expected_tries, expected_tries), mid
+        assert accepted[mid] == window[mid] + 1
+    # Failed means really failed: only the refused address, after exactly the policy's tries.
+    assert server.rcpt[REFUSED] == tries
+    assert (refused.status, refused.attempts, refused.next_attempt_at) == ("failed", tries, None)
+    assert "550" in refused.last_error and "Recipient address rejected: User unknown" in refused.last_error
+    assert set(refused.reminders.values_list("status", "attempts", "last_error")) == {
+        ("failed", tries, refused.last_error)
+    }
+    assert set(Reminder.objects.filter(status="failed").values_list("recipient__email", flat=True)) == {
+        REFUSED
+    }
+    assert Notification.objects.count() == rows  # in-app: each reminder once, whatever the crashes
+
+    # The day really was the one described.
+    assert len(kills) == 12 and sum(k.clusters for k in kills) == 15
+    assert window and len(caught) > sum(window.values()) and len(untried) >= 25
+    print(
+        f"\ncrash loop: {len(kills)} kills ({sum(k.clusters for k in kills)} cluster kills, "
+        f"{sum(k.phase == 'sweep' for k in kills)} mid-sweep), {len(world.users)} digests + {MANUAL} 催办, "
+        f"{len(untried)} claims untried at the kills (not charged), {len(caught)} caught mid-send, "
+        f"{sum(resends.values())} resent through the window, {server.rcpt[REFUSED]} tries at the refused address, "
+        f"{kills[-1].unsent} digests unsent at the last kill"
+    )
