@@ -8,7 +8,6 @@ from django.http import HttpRequest
 
 from .admin_tasks import TaskInline  # also registers the Task admin
 from .admin_widgets import TrackerAdmin, TrackerTabularInline
-from .login_forms import AdminLoginForm
 from .models import (
     ChangeLog,
     CompletionRequest,
@@ -30,6 +29,7 @@ from .models import (
     Unit,
     UnitAlias,
 )
+from .security.login_forms import AdminLoginForm
 
 admin.site.site_header = "督办台账管理后台"
 admin.site.site_title = "督办台账"

@@ -2,7 +2,7 @@
 
 Workflow state (status, completion, version, the original deadline, the recurrence) is read-only
 here: it changes only through the workflow (reports, 办结/延期 decisions). The fields a supervisor
-may edit are exactly workflows.EDITABLE_FIELDS, and saving goes through workflows.edit_task: the
+may edit are exactly workflow.EDITABLE_FIELDS, and saving goes through workflow.edit_task: the
 optimistic lock on Task.version (the version the page was opened with travels in a hidden field)
 and a ChangeLog entry with old -> new. A stale page is refused with its input kept; a change that
 slips in between the check and the save is refused too, with nothing saved.
@@ -14,10 +14,10 @@ from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
-from . import workflows
+from . import workflow
 from .admin_widgets import TrackerAdmin, TrackerTabularInline
-from .ids import PlainIntegerField
 from .models import Assignment, ProgressReport, Task
+from .security.ids import PlainIntegerField
 
 STALE_MESSAGE = (
     "保存失败：您打开本页面后，该任务已被他人修改（例如联络员报送了进展）。"
@@ -32,7 +32,7 @@ class TaskAdminForm(forms.ModelForm):
 
     class Meta:
         model = Task
-        fields = list(workflows.EDITABLE_FIELDS)
+        fields = list(workflow.EDITABLE_FIELDS)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -104,7 +104,7 @@ class TaskAdmin(TrackerAdmin):
     list_select_related = ["plan"]
     fieldsets = [
         (None, {"fields": ["plan", "order", "item_label", "section_path"]}),
-        ("可修改的内容", {"fields": [*workflows.EDITABLE_FIELDS, "expected_version"]}),
+        ("可修改的内容", {"fields": [*workflow.EDITABLE_FIELDS, "expected_version"]}),
         (
             "办理状态（只能通过报送、办结和延期审核改变）",
             {"fields": ["status", "completed_at", "original_deadline", "recurrence", "review_note"]},
@@ -139,8 +139,8 @@ class TaskAdmin(TrackerAdmin):
     def save_model(self, request: HttpRequest, obj: Task, form: TaskAdminForm, change: bool) -> None:
         # The form has set its values on obj; the workflow compares them with the stored task.
         stored = Task.objects.select_related("plan").get(pk=obj.pk)
-        values = {name: form.cleaned_data[name] for name in workflows.EDITABLE_FIELDS}
-        workflows.edit_task(
+        values = {name: form.cleaned_data[name] for name in workflow.EDITABLE_FIELDS}
+        workflow.edit_task(
             stored, user=request.user, version=form.cleaned_data["expected_version"], values=values
         )
         obj.refresh_from_db()
@@ -150,7 +150,7 @@ class TaskAdmin(TrackerAdmin):
     ) -> HttpResponse:
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
-        except workflows.StaleTask:
+        except workflow.StaleTask:
             # Raised inside the admin's transaction: nothing of this save (inlines included) was kept.
             self.message_user(request, STALE_MESSAGE, messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())

@@ -15,7 +15,7 @@ from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectM
 from django.db import models
 from django.http import HttpRequest
 
-from .ids import parse_id
+from .security.ids import parse_id
 
 
 class _ValidIdsOnly:

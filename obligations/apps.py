@@ -10,7 +10,7 @@ def _after_migrate(sender: AppConfig, **kwargs: object) -> None:
     ensure_groups()
     ReminderPolicy.objects.using(using).get_or_create(pk=1)
 
-    from .schedules import install_schedules, schedules_table_ready
+    from .reminders.schedules import install_schedules, schedules_table_ready
 
     if schedules_table_ready(using):  # a partial "migrate obligations" may run before django_q's
         install_schedules(using)
@@ -20,7 +20,7 @@ def _policy_saved(sender: type, instance: object, created: bool, raw: bool = Fal
     """The sweep's schedule follows the policy's time, whoever saves it (settings page or admin)."""
     if raw or created:
         return
-    from .schedules import install_schedules, schedules_table_ready
+    from .reminders.schedules import install_schedules, schedules_table_ready
 
     using = kwargs.get("using") or "default"
     if schedules_table_ready(using):
@@ -35,7 +35,7 @@ class ObligationsConfig(AppConfig):
     def ready(self) -> None:
         from . import holidays  # noqa: F401  (connects the holiday-table cache signals)
         from .ledger import checks  # noqa: F401  (registers the ledger system check)
-        from .lookups import register as register_lookups
+        from .security.int_lookups import register as register_lookups
 
         register_lookups()
 

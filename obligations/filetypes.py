@@ -1,15 +1,15 @@
-"""Recognising uploaded files by their content (magic bytes), not by the name the browser sends.
-
-Used for plan imports and evidence files: a file is accepted only when its extension is allowed
-and its bytes really are that kind of file, so a renamed executable or HTML page is refused.
+"""The upload allow-list: a file is accepted only when its extension is allowed and its bytes really
+are that kind of file (recognised by extract.sniff, not by the name the browser sends), so a
+renamed executable or HTML page is refused. Used for plan imports and evidence files.
 """
 
 from __future__ import annotations
 
-import zipfile
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import BinaryIO
+
+from .extract.sniff import OLE_KINDS, StreamSource, sniff
 
 
 @dataclass(frozen=True)
@@ -17,32 +17,38 @@ class FileKind:
     extension: str  # without the dot, lower case
     label: str  # how the user knows it (Chinese)
     content_type: str
+    sniffed: frozenset[str]  # what its bytes may be, as extract.sniff names kinds
 
 
+_DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+# Plain text may be markup too: the engine then reads it as the web page it is.
+_TEXT = frozenset({"text", "html", "mhtml"})
 KINDS: dict[str, FileKind] = {
     kind.extension: kind
     for kind in (
-        FileKind("pdf", "PDF", "application/pdf"),
-        FileKind("jpg", "JPEG 图片", "image/jpeg"),
-        FileKind("jpeg", "JPEG 图片", "image/jpeg"),
-        FileKind("png", "PNG 图片", "image/png"),
-        FileKind("doc", "Word 97-2003", "application/msword"),
-        FileKind("xls", "Excel 97-2003", "application/vnd.ms-excel"),
-        FileKind("ppt", "PowerPoint 97-2003", "application/vnd.ms-powerpoint"),
-        FileKind("docx", "Word", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
-        FileKind("xlsx", "Excel", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-        FileKind(
-            "pptx", "PowerPoint", "application/vnd.openxmlformats-officedocument.presentationml.presentation"
-        ),
-        FileKind("ofd", "OFD 版式文件", "application/ofd"),
-        FileKind("wps", "WPS 文字", "application/vnd.ms-works"),
-        FileKind("et", "WPS 表格", "application/vnd.ms-excel"),
-        FileKind("html", "网页", "text/html"),
-        FileKind("htm", "网页", "text/html"),
-        FileKind("mhtml", "网页存档", "multipart/related"),
-        FileKind("mht", "网页存档", "multipart/related"),
-        FileKind("txt", "文本", "text/plain"),
-        FileKind("md", "文本", "text/markdown"),
+        FileKind("pdf", "PDF", "application/pdf", frozenset({"pdf"})),
+        FileKind("jpg", "JPEG 图片", "image/jpeg", frozenset({"jpeg"})),
+        FileKind("jpeg", "JPEG 图片", "image/jpeg", frozenset({"jpeg"})),
+        FileKind("png", "PNG 图片", "image/png", frozenset({"png"})),
+        # Evidence of the 97-2003 formats is checked by the compound-file header only; the engine
+        # checks an imported one's streams itself.
+        FileKind("doc", "Word 97-2003", "application/msword", OLE_KINDS),
+        FileKind("xls", "Excel 97-2003", "application/vnd.ms-excel", OLE_KINDS),
+        FileKind("ppt", "PowerPoint 97-2003", "application/vnd.ms-powerpoint", OLE_KINDS),
+        FileKind("wps", "WPS 文字", "application/vnd.ms-works", frozenset({"doc"})),
+        FileKind("et", "WPS 表格", "application/vnd.ms-excel", frozenset({"xls"})),
+        FileKind("docx", "Word", _DOCX, frozenset({"docx"})),
+        FileKind("xlsx", "Excel", _XLSX, frozenset({"xlsx"})),
+        FileKind("pptx", "PowerPoint", _PPTX, frozenset({"pptx"})),
+        FileKind("ofd", "OFD 版式文件", "application/ofd", frozenset({"ofd"})),
+        FileKind("html", "网页", "text/html", frozenset({"html"})),
+        FileKind("htm", "网页", "text/html", frozenset({"html"})),
+        FileKind("mhtml", "网页存档", "multipart/related", frozenset({"mhtml"})),
+        FileKind("mht", "网页存档", "multipart/related", frozenset({"mhtml"})),
+        FileKind("txt", "文本", "text/plain", _TEXT),
+        FileKind("md", "文本", "text/markdown", _TEXT),
     )
 }
 
@@ -64,24 +70,6 @@ IMPORT_EXTENSIONS = (
     "mht",
 )
 
-_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-# WPS names for the OLE formats; their stream is checked too (.doc/.xls/.ppt keep the header check
-# that evidence uploads rely on; the extraction engine checks every OLE file's streams on import).
-_OLE_STREAMS = {
-    "wps": ("WordDocument",),
-    "et": ("Workbook", "Book"),
-}
-
-_ZIP = b"PK\x03\x04"
-# The member an Office Open XML / OFD package must contain to be that kind of document.
-_ZIP_MARKERS = {
-    "docx": ("word/document.xml",),
-    "xlsx": ("xl/workbook.xml",),
-    "pptx": ("ppt/presentation.xml",),
-    "ofd": ("OFD.xml",),
-}
-_HEAD = 8192
-
 
 class FileTypeError(ValueError):
     """The file is not what it claims to be, or not an allowed kind; the message is for the user."""
@@ -91,89 +79,10 @@ def extension_of(filename: str) -> str:
     return PurePath(filename or "").suffix.lower().lstrip(".")
 
 
-def _read_head(stream: BinaryIO) -> bytes:
-    stream.seek(0)
-    head = stream.read(_HEAD)
-    stream.seek(0)
-    return head
-
-
-def _zip_members(stream: BinaryIO) -> set[str]:
-    stream.seek(0)
-    try:
-        with zipfile.ZipFile(stream) as archive:
-            # Only the central directory is read: no member is decompressed here.
-            return set(archive.namelist())
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return set()
-    finally:
-        stream.seek(0)
-
-
-def _looks_like_text(head: bytes) -> bool:
-    if not head.strip():
-        return False
-    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return False  # binary, or UTF-16 without a BOM (which the importer cannot read either)
-    return not head.startswith((_ZIP, _OLE, b"%PDF", b"\x7fELF", b"MZ"))
-
-
-def _ole_has_stream(stream: BinaryIO, names: tuple[str, ...]) -> bool:
-    """Whether the compound file's directory names one of these streams: the UTF-16LE name starts a
-    128-byte directory entry after the 512-byte header. Read in chunks, not all at once."""
-    markers = [name.encode("utf-16-le") for name in names]
-    stream.seek(0)
-    try:
-        offset = 0
-        while chunk := stream.read(1 << 20):
-            for marker in markers:
-                position = chunk.find(marker)
-                while position != -1:
-                    absolute = offset + position
-                    if absolute >= 512 and absolute % 128 == 0:
-                        return True
-                    position = chunk.find(marker, position + 1)
-            offset += len(chunk)
-        return False
-    finally:
-        stream.seek(0)
-
-
-def _looks_like_html(head: bytes) -> bool:
-    lowered = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    return lowered.startswith(
-        (b"<!doctype html", b"<html", b"<head", b"<meta", b"<body", b"<!--", b"<div", b"<p")
-    ) or (lowered.startswith(b"<?xml") and b"<html" in lowered)
-
-
 def content_matches(extension: str, stream: BinaryIO) -> bool:
     """Whether the bytes are a file of the kind the extension names."""
-    head = _read_head(stream)
-    if extension == "pdf":
-        return head.lstrip()[:5] == b"%PDF-"
-    if extension in ("jpg", "jpeg"):
-        return head.startswith(b"\xff\xd8\xff")
-    if extension == "png":
-        return head.startswith(b"\x89PNG\r\n\x1a\n")
-    if extension in ("doc", "xls", "ppt"):
-        return head.startswith(_OLE)
-    if extension in _OLE_STREAMS:
-        return head.startswith(_OLE) and _ole_has_stream(stream, _OLE_STREAMS[extension])
-    if extension in ("html", "htm"):
-        return _looks_like_html(head)
-    if extension in ("mhtml", "mht"):
-        lowered = head.lstrip().lower()
-        return lowered.startswith((b"mime-version:", b"from:", b"subject:", b"date:", b"content-type:")) and (
-            b"multipart/related" in lowered or b"text/html" in lowered
-        )
-    if extension in _ZIP_MARKERS:
-        if not head.startswith(_ZIP):
-            return False
-        members = _zip_members(stream)
-        return any(marker in members for marker in _ZIP_MARKERS[extension])
-    if extension in ("txt", "md"):
-        return _looks_like_text(head)
-    return False
+    kind = KINDS.get(extension)
+    return kind is not None and sniff(StreamSource(stream)) in kind.sniffed
 
 
 def check_upload(filename: str, stream: BinaryIO, allowed: tuple[str, ...]) -> FileKind:

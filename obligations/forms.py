@@ -8,11 +8,12 @@ from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
-from .evidence import ALLOWED_EVIDENCE, MAX_FILES, check_evidence
+from .dates import today
 from .filetypes import FileTypeError, check_upload
-from .ids import IdField, IdListField, IdModelMultipleChoiceField, PlainIntegerField
 from .models import Task, Unit
-from .status import today
+from .security.ids import IdField, IdListField, IdModelMultipleChoiceField, PlainIntegerField
+from .workflow import edit_task
+from .workflow.evidence import ALLOWED_EVIDENCE, MAX_FILES, check_evidence
 
 ALLOWED_IMPORTS = ("txt", "md", "docx", "xlsx", "pdf")
 
@@ -204,6 +205,18 @@ class TaskEditForm(VersionedForm):
                 "deadline", "长期/持续任务不应填写具体日期；如有日期，请把时限类型改为“具体日期”。"
             )
         return data
+
+    def save(self, task: Task, user) -> dict:
+        """Apply the valid form to the task (workflow.edit_task); returns what changed."""
+        data = self.cleaned_data
+        return edit_task(
+            task,
+            user=user,
+            version=data["version"],
+            values=data,
+            lead=data["lead_units"],
+            responsible=data["responsible_units"],
+        )
 
     @classmethod
     def initial_for(cls, task: Task) -> dict:

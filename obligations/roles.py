@@ -1,16 +1,28 @@
-"""Roles and who may see which tasks. Every view asks here; nothing else decides visibility."""
+"""Roles: who sees which tasks and who may do what. The only place that decides it.
+
+The rest of the app asks here: querysets apply a user's ``TaskScope`` (``Task.objects.visible_to``,
+``editable_by``), views and templates ask ``capabilities(user)`` (``can.supervise`` …), never a role
+name. This module imports no model of the app (it reaches a user's units through the user's own
+``memberships``), so the models can ask it without an import cycle.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission
 from django.db.models import QuerySet
 
-from .models import Assignment, Membership, Plan, Task, Unit
+if TYPE_CHECKING:
+    from .models import Task, Unit
 
 SUPERVISOR_GROUP = "督查员"
 LIAISON_GROUP = "联络员"
 LEADER_GROUP = "领导"
 
+# A user's role; the membership roles of a unit use the same words for liaisons and leaders.
 SUPERVISOR = "supervisor"
 LIAISON = "liaison"
 LEADER = "leader"
@@ -87,79 +99,83 @@ def role_of(user: User) -> str | None:
     return None
 
 
-def is_supervisor(user: User) -> bool:
-    return role_of(user) == SUPERVISOR
-
-
-def may_unlock_logins(user: User) -> bool:
-    """Who may lift a login lockout (django-axes) early: supervisors."""
-    return role_of(user) == SUPERVISOR
+def supervisors() -> QuerySet:
+    """Active members of the 督查员 group: who hears about escalations and new ledgers."""
+    return get_user_model().objects.filter(groups__name=SUPERVISOR_GROUP, is_active=True).distinct()
 
 
 def member_unit_ids(user: User, roles: tuple[str, ...] | None = None) -> set[int]:
-    """Units the user belongs to, plus the generic groups those units are members of."""
+    """Units the user belongs to, plus the generic groups those units are members of (one query)."""
     if not user.is_authenticated:
         return set()
-    memberships = Membership.objects.filter(user=user)
+    memberships = user.memberships.all()
     if roles:
         memberships = memberships.filter(role__in=roles)
-    own = set(memberships.values_list("unit_id", flat=True))
-    if not own:
-        return set()
-    groups = set(
-        Unit.members.through.objects.filter(to_unit_id__in=own).values_list("from_unit_id", flat=True)
-    )
-    return own | groups
+    ids: set[int] = set()
+    for unit_id, group_id in memberships.values_list("unit_id", "unit__groups"):
+        ids.add(unit_id)
+        if group_id is not None:
+            ids.add(group_id)
+    return ids
 
 
-def published_tasks() -> QuerySet[Task]:
-    """Tasks of published plans, as "plan_id IN (published plans)" rather than a join on plans: with a
-    join SQLite's planner may walk every plan first, which is slow once there are 100,000 tasks."""
-    return Task.objects.filter(plan_id__in=Plan.objects.filter(status=Plan.Status.PUBLISHED).values("pk"))
+# --- Which tasks -----------------------------------------------------------------------------------
 
 
-def _tasks_of_units(unit_ids: set[int]) -> QuerySet[Task]:
-    # "id IN (tasks of these units)" lets the database start from the units' assignments (an index
-    # range) instead of probing every task with EXISTS: a liaison's list stays fast at 100,000 tasks.
-    assigned = Assignment.objects.filter(unit_id__in=unit_ids).values("task_id")
-    return published_tasks().filter(pk__in=assigned)
+@dataclass(frozen=True)
+class TaskScope:
+    """Which tasks a user reaches, as decided here; ``TaskQuerySet.within`` turns it into a query.
+
+    Everything (drafts too), every published task, the published tasks of some units, or nothing.
+    """
+
+    everything: bool = False
+    all_published: bool = False
+    unit_ids: frozenset[int] = frozenset()
+
+    @property
+    def sees_all_published(self) -> bool:
+        return self.everything or self.all_published
 
 
-def visible_tasks(user: User) -> QuerySet[Task]:
-    """Tasks the user may see. Liaisons and unit leaders: published tasks of their units only."""
+EVERYTHING = TaskScope(everything=True)
+ALL_PUBLISHED = TaskScope(all_published=True)
+NOTHING = TaskScope()
+
+
+def visible_scope(user: User) -> TaskScope:
+    """Supervisors see everything; liaisons and unit leaders the published tasks of their units
+    (and of the generic groups those belong to); a leader with no unit (e.g. a 分管副市长) every
+    published task; anyone else nothing."""
     role = role_of(user)
     if role == SUPERVISOR:
-        return Task.objects.all()
+        return EVERYTHING
     if role == LIAISON:
-        return _tasks_of_units(member_unit_ids(user))
+        return TaskScope(unit_ids=frozenset(member_unit_ids(user)))
     if role == LEADER:
         unit_ids = member_unit_ids(user)
-        if unit_ids:
-            return _tasks_of_units(unit_ids)
-        # A leader attached to no unit reads the whole jurisdiction (e.g. a 分管副市长).
-        return published_tasks()
-    return Task.objects.none()
+        return TaskScope(unit_ids=frozenset(unit_ids)) if unit_ids else ALL_PUBLISHED
+    return NOTHING
+
+
+def editable_scope(user: User) -> TaskScope:
+    """Who may report on or change tasks: supervisors all, liaisons their units' (as liaison)."""
+    role = role_of(user)
+    if role == SUPERVISOR:
+        return EVERYTHING
+    if role == LIAISON:
+        return TaskScope(unit_ids=frozenset(member_unit_ids(user, roles=(LIAISON,))))
+    return NOTHING
 
 
 def sees_all_published(user: User) -> bool:
-    """Whether visible_tasks(user) includes every published task (supervisors, unit-less leaders)."""
-    role = role_of(user)
-    return role == SUPERVISOR or (role == LEADER and not member_unit_ids(user))
-
-
-def editable_tasks(user: User) -> QuerySet[Task]:
-    """Tasks the user may report on or change: supervisors all, liaisons their units', leaders none."""
-    role = role_of(user)
-    if role == SUPERVISOR:
-        return Task.objects.all()
-    if role == LIAISON:
-        return _tasks_of_units(member_unit_ids(user, roles=(Membership.Role.LIAISON,)))
-    return Task.objects.none()
+    """Whether the user's visible tasks include every published task (supervisors, unit-less leaders)."""
+    return visible_scope(user).sees_all_published
 
 
 def acting_unit(user: User, task: Task) -> Unit | None:
     """The unit a liaison acts for on this task: their own unit assigned to it (lead first)."""
-    unit_ids = member_unit_ids(user, roles=(Membership.Role.LIAISON,))
+    unit_ids = member_unit_ids(user, roles=(LIAISON,))
     assignment = (
         task.assignments.filter(unit_id__in=unit_ids)
         .select_related("unit")
@@ -171,9 +187,51 @@ def acting_unit(user: User, task: Task) -> Unit | None:
     unit = assignment.unit
     if unit.is_group:
         # Act as the member unit, not the group, so reports say who actually reported.
-        own = Membership.objects.filter(
-            user=user, unit__groups=unit, role=Membership.Role.LIAISON
-        ).select_related("unit")
-        first = own.first()
-        return first.unit if first else unit
+        own = user.memberships.filter(unit__groups=unit, role=LIAISON).select_related("unit").first()
+        return own.unit if own else unit
     return unit
+
+
+# --- What a user may do ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a user may do, as views and templates ask it (``{% if can.supervise %}``)."""
+
+    supervise: bool = False  # import and review plans, decide requests, 催办, edit, the reminder policy
+    overview: bool = False  # the dashboard (督办总览), read-only unless also supervising
+    export_ledgers: bool = False  # 进展台账: export and download
+    report: bool = False  # report progress, ask to close or extend their units' tasks (liaisons)
+    admin_site: bool = False  # the Django admin
+    unlock_logins: bool = False  # see and lift login lockouts (django-axes) early
+
+
+def capabilities(user: User) -> Capabilities:
+    cached = getattr(user, "_tracker_capabilities", None)
+    if cached is not None:
+        return cached
+    role = role_of(user)
+    can = Capabilities(
+        supervise=role == SUPERVISOR,
+        overview=role in (SUPERVISOR, LEADER),
+        # Liaisons report on their tasks instead; their ledger pages are a 404.
+        export_ledgers=role in (SUPERVISOR, LEADER),
+        report=role == LIAISON,
+        admin_site=role == SUPERVISOR and bool(getattr(user, "is_staff", False)),
+        unlock_logins=role == SUPERVISOR,
+    )
+    if user.is_authenticated:
+        user._tracker_capabilities = can
+    return can
+
+
+def ledger_exports_seen(user: User) -> str:
+    """Which stored ledgers the user may list: "all", "own" (the ones they made) or "none".
+
+    Every ledger holds published tasks only, so whoever sees all published tasks sees them all; a
+    unit's leader made theirs limited to their units, and sees only those.
+    """
+    if not capabilities(user).export_ledgers:
+        return "none"
+    return "all" if sees_all_published(user) else "own"

@@ -8,9 +8,9 @@ import pytest
 from django.core.management import call_command
 from django.http import HttpRequest
 
-from obligations.demo import DEMO_ACCOUNTS
+from obligations.devtools.demo import DEMO_ACCOUNTS
 from obligations.models import Membership, Plan, Task, Unit
-from obligations.roles import role_of, visible_tasks
+from obligations.roles import role_of
 
 pytestmark = pytest.mark.django_db
 
@@ -42,9 +42,9 @@ def test_load_demo_twice(client):
     assert role_of(users["duchashi"]) == "supervisor" and users["duchashi"].is_staff
     assert role_of(users["caizheng"]) == "liaison" and role_of(users["lingdao"]) == "leader"
     # The liaisons' units take part in the 淄博市 seed plans, so the demo shows them work.
-    finance = visible_tasks(users["caizheng"])
+    finance = Task.objects.visible_to(users["caizheng"])
     assert finance.count() >= 10
     assert set(finance.values_list("plan__jurisdiction", flat=True)) == {"淄博市"}
-    assert visible_tasks(users["dashuju"]).count() >= 10
+    assert Task.objects.visible_to(users["dashuju"]).count() >= 10
     group = Unit.objects.get(jurisdiction="淄博市", name="各区县政府")
     assert group.is_group and group.members.count() == 11

@@ -7,8 +7,9 @@ import datetime
 import pytest
 
 from obligations.extract import ExtractedTask, ExtractionResult, Notice
-from obligations.importing import UnitDirectory, store_extraction, task_fields
 from obligations.models import Assignment, ChangeLog, Plan, SourceDocument, Task, Unit, UnitAlias
+from obligations.plans.importing import store_extraction, task_fields
+from obligations.plans.unit_directory import UnitDirectory
 
 pytestmark = pytest.mark.django_db
 

@@ -7,6 +7,7 @@ from django.contrib.auth.models import Group
 from django.http import HttpRequest
 from django.urls import reverse
 
+from obligations.models import Task
 from obligations.roles import (
     LEADER,
     LEADER_GROUP,
@@ -15,9 +16,7 @@ from obligations.roles import (
     SUPERVISOR,
     SUPERVISOR_GROUP,
     acting_unit,
-    editable_tasks,
     role_of,
-    visible_tasks,
 )
 
 from .factories import PASSWORD, make_liaison, make_task, make_unit
@@ -49,17 +48,17 @@ def test_roles(world):
 
 
 def test_visible_tasks_per_role(world):
-    assert set(visible_tasks(world.liaison_a)) == {world.task_a, world.task_b}
-    assert set(visible_tasks(world.liaison_b)) == {world.task_b, world.task_b_only}
-    assert set(visible_tasks(world.leader_a)) == {world.task_a, world.task_b}
-    assert set(visible_tasks(world.supervisor)) == {
+    assert set(Task.objects.visible_to(world.liaison_a)) == {world.task_a, world.task_b}
+    assert set(Task.objects.visible_to(world.liaison_b)) == {world.task_b, world.task_b_only}
+    assert set(Task.objects.visible_to(world.leader_a)) == {world.task_a, world.task_b}
+    assert set(Task.objects.visible_to(world.supervisor)) == {
         world.task_a,
         world.task_b,
         world.task_b_only,
         world.draft_task,
     }
-    assert not editable_tasks(world.leader_a).exists()
-    assert set(editable_tasks(world.liaison_a)) == {world.task_a, world.task_b}
+    assert not Task.objects.editable_by(world.leader_a).exists()
+    assert set(Task.objects.editable_by(world.liaison_a)) == {world.task_a, world.task_b}
 
 
 def test_anonymous_is_sent_to_login(client, world):
@@ -99,7 +98,7 @@ def test_liaison_of_a_group_member_sees_the_groups_tasks(world):
     group.members.add(member)
     liaison = make_liaison("zhangdian", member)
     task = make_task(world.plan, lead=[world.unit_a], responsible=[group])
-    assert task in visible_tasks(liaison)
+    assert task in Task.objects.visible_to(liaison)
     assert acting_unit(liaison, task) == member
 
 

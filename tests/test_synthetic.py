@@ -13,8 +13,8 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Count
 
+from obligations.devtools.synthetic import load_corpus
 from obligations.models import Assignment, Membership, Plan, ProgressReport, Task, Unit
-from obligations.synthetic import load_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -84,7 +84,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     # Before anything reads the body (sessions no, but CSRF reads POST): 411/413 unread, uploads capped.
-    "obligations.middleware.body_limit.RequestBodyLimitMiddleware",
+    "obligations.middleware.request_body.RequestBodyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -94,7 +94,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "obligations.middleware.cache.PrivatePagesMiddleware",
     # Inside CommonMiddleware, so a 404 for "/tasks" still becomes the APPEND_SLASH redirect.
-    "obligations.middleware.errors.FriendlyErrorsMiddleware",
+    "obligations.middleware.friendly_errors.FriendlyErrorsMiddleware",
     # Last, as django-axes asks: turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -180,7 +180,7 @@ TRACKER_MAX_EVIDENCE_FILES = 10  # evidence files per report or completion reque
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # Largest request body per kind of form, refused (413) from Content-Length before it is read, and
-# enforced again while a multipart body streams (obligations.bodylimit). Views name their kind with
+# enforced again while a multipart body streams (obligations.security.body_limits). Views name their kind with
 # @accepts_body; everything else, the admin and the login page included, is a "form".
 TRACKER_FORM_OVERHEAD_BYTES = env_int("TRACKER_FORM_OVERHEAD_BYTES", 256 * 1024)  # boundaries, fields
 TRACKER_MAX_BODY_BYTES = {
@@ -189,7 +189,7 @@ TRACKER_MAX_BODY_BYTES = {
     "form": DATA_UPLOAD_MAX_MEMORY_SIZE,
 }
 FILE_UPLOAD_HANDLERS = [
-    "obligations.bodylimit.LimitedUploadHandler",
+    "obligations.security.body_limits.LimitedUploadHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
@@ -264,7 +264,7 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
 CSRF_COOKIE_HTTPONLY = False  # forms read nothing from it; keeping the default simplifies AJAX
 X_FRAME_OPTIONS = "DENY"
-CSRF_FAILURE_VIEW = "obligations.views.errors.csrf_failure"
+CSRF_FAILURE_VIEW = "obligations.views.error_pages.csrf_failure"
 # Every page uses only its own static files: no inline script or style, no CDN (intranets are offline).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -302,8 +302,8 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 # A successful login does not wipe the failures: it would wipe them for the whole address too.
 AXES_RESET_ON_SUCCESS = False
-AXES_LOCKOUT_CALLABLE = "obligations.views.lockouts.lockout_response"
-AXES_CLIENT_IP_CALLABLE = "obligations.lockouts.client_ip"
+AXES_LOCKOUT_CALLABLE = "obligations.views.lockout_pages.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "obligations.security.lockouts.client_ip"
 # No start-up banner on stderr: management commands promise one line there on bad input. Failed
 # logins are still logged, with the username and address that count for the lock.
 AXES_VERBOSE = False

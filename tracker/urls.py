@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from obligations.login_forms import LoginForm
+from obligations.security.login_forms import LoginForm
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -20,7 +20,7 @@ urlpatterns = [
     path("", include("obligations.urls")),
 ]
 
-handler400 = "obligations.views.errors.bad_request"
-handler403 = "obligations.views.errors.permission_denied"
-handler404 = "obligations.views.errors.page_not_found"
-handler500 = "obligations.views.errors.server_error"
+handler400 = "obligations.views.error_pages.bad_request"
+handler403 = "obligations.views.error_pages.permission_denied"
+handler404 = "obligations.views.error_pages.page_not_found"
+handler500 = "obligations.views.error_pages.server_error"

@@ -2,7 +2,8 @@
 
 One job per module: ``filters`` (month and filters), ``rows`` (the query and the rows, one pass),
 ``cells`` (safe cell text), ``workbook`` (layout and writing), ``storage`` (files, history,
-downloads), ``engine`` (openpyxl with its UTF-8 writer), ``forms`` (the web form), ``checks``.
+downloads), ``engine`` (openpyxl with its UTF-8 writer), ``export_form`` (the web form), ``monthly`` (the
+scheduled ledger and its django-q entry point), ``checks``.
 
 The names below load on first use, so importing the package (e.g. for its system check) does not
 import openpyxl.
@@ -22,7 +23,6 @@ _EXPORTS = {
     "build_ledger": "storage",
     "generate_ledger_file": "storage",
     "ledger_response": "storage",
-    "may_export": "storage",
     "visible_exports": "storage",
     "writes_plain_utf8": "engine",
 }

@@ -31,8 +31,3 @@ def safe_text(value: str) -> str:
     if len(value) > MAX_CELL_CHARS:
         value = value[: MAX_CELL_CHARS - 1] + "…"
     return value
-
-
-def chinese_date(value) -> str:
-    """2025年3月31日: how dates read in remarks and titles."""
-    return f"{value.year}年{value.month}月{value.day}日"

@@ -6,12 +6,12 @@ on LedgerExport.filters so the history says exactly what each file holds.
 
 from __future__ import annotations
 
-import calendar
 import datetime
 import re
 from dataclasses import dataclass
 
-from ..status import Light
+from ..dates import month_end, month_label
+from ..models.lights import Light
 
 PAPERS = {"A4": "A4 横向", "A3": "A3 横向"}
 LIGHTS = [str(light) for light in Light]
@@ -31,14 +31,6 @@ def parse_month(text: str) -> datetime.date:
     if not 1 <= month <= 12 or not 1949 <= year <= 2100:
         raise LedgerFilterError(f"月份无效：{text}")
     return datetime.date(year, month, 1)
-
-
-def month_end(month: datetime.date) -> datetime.date:
-    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
-
-
-def month_label(month: datetime.date) -> str:
-    return f"{month.year}年{month.month}月"
 
 
 @dataclass(frozen=True)
@@ -86,7 +78,7 @@ class LedgerFilters:
         return data
 
     @property
-    def month_end(self) -> datetime.date:
+    def last_day(self) -> datetime.date:
         return month_end(self.month)
 
     def as_of(self, today: datetime.date) -> datetime.date:
@@ -97,4 +89,4 @@ class LedgerFilters:
         """
         if self.month > today:
             raise LedgerFilterError(f"不能导出未来月份（{month_label(self.month)}）的台账。")
-        return min(self.month_end, today)
+        return min(self.last_day, today)

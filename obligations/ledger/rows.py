@@ -2,7 +2,7 @@
 units, latest progress report and approved extensions come from three more queries (never one per
 row), so memory stays flat however many tasks there are.
 
-Lights follow obligations.status, judged on ``LedgerFilters.as_of``: the month's last day for a
+Lights follow obligations.models.lights, judged on ``LedgerFilters.as_of``: the month's last day for a
 past month, today for the current one. For a past month the ledger shows that month as it closed:
 plans published and tasks created later are left out, a task completed later counts as still in
 progress (推进中), and only extensions approved by then are listed, with the deadline then in force.
@@ -21,11 +21,12 @@ from django.db.models import BooleanField, Exists, F, OuterRef, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from ..holidays import get_calendar
+from ..dates import chinese_date, today
+from ..light_window import yellow_cutoff
 from ..models import Assignment, ExtensionRequest, Plan, ProgressReport, Task, Unit
-from ..status import Light, light_of, today, yellow_cutoff
+from ..models.lights import Light, light_judge
 from ..workdays import WorkdayCalendar
-from .cells import chinese_date, safe_text
+from .cells import safe_text
 from .filters import LedgerFilters
 
 # The ledger sheet's header row. The import side (obligations/extract/tables.py) recognises a
@@ -80,7 +81,7 @@ def _task_id_in(model, ids: list[int]) -> RawSQL:
 
 
 class _Judged(NamedTuple):
-    """The two fields status.light_of reads, with the status as of the ledger's day."""
+    """The two fields the light rule reads, with the status as of the ledger's day."""
 
     status: str
     deadline: datetime.date | None
@@ -162,9 +163,10 @@ class LedgerQuery:
         self.scope = scope
         current = day or today()
         self.day = filters.as_of(current)
-        self.cutoff = yellow_cutoff(self.day, calendar or get_calendar())
+        self.cutoff = yellow_cutoff(self.day, calendar)
+        self.judge = light_judge(self.day, self.cutoff)
         # Things that happened from this instant on are after the ledger's month.
-        next_month = filters.month_end + datetime.timedelta(days=1)
+        next_month = filters.last_day + datetime.timedelta(days=1)
         self.period_end = timezone.make_aware(datetime.datetime.combine(next_month, datetime.time.min))
         self.unit_ids = self._units_with_groups(filters.units)
         self.timezone = timezone.get_current_timezone()
@@ -181,11 +183,7 @@ class LedgerQuery:
 
     def queryset(self) -> QuerySet[Task]:
         """The ledger's tasks in ledger order: plans by issue date, tasks in plan order."""
-        tasks = Task.objects.filter(
-            plan__status=Plan.Status.PUBLISHED,
-            plan__published_at__lt=self.period_end,
-            created_at__lt=self.period_end,
-        )
+        tasks = Task.objects.published_before(self.period_end)
         if self.scope is not None:
             tasks = tasks.filter(pk__in=self.scope.values("pk"))
         if self.filters.plans:
@@ -235,6 +233,7 @@ class LedgerQuery:
                 later_deadline.setdefault(task_id, old)
 
         lights = self.filters.lights
+        judge = self.judge
         names = self._unit_names
         no_units: tuple[list, list] = ([], [])
         for record in batch:
@@ -244,7 +243,7 @@ class LedgerQuery:
                 status = str(Task.Status.IN_PROGRESS)  # completed after the ledger's month
             if task_id in later_deadline and later_deadline[task_id] is not None:
                 deadline = later_deadline[task_id]  # extended after the ledger's month
-            light = str(light_of(_Judged(status, deadline), self.day, self.cutoff))
+            light = str(judge(_Judged(status, deadline)))
             if lights and light not in lights:
                 continue
             lead, responsible = units.get(task_id, no_units)

@@ -21,15 +21,15 @@ from django.db.models import QuerySet
 from django.http import FileResponse
 from django.utils import timezone
 
-from ..models import LedgerExport, Plan, Unit
-from ..roles import LEADER, SUPERVISOR, member_unit_ids, role_of, visible_tasks
-from ..status import Light
-from .filters import PAPERS, LedgerFilters, month_label
+from ..dates import month_label
+from ..models import LedgerExport, Plan, Task, Unit
+from ..models.lights import Light
+from ..roles import ledger_exports_seen, visible_scope
+from .filters import PAPERS, LedgerFilters
 from .rows import LedgerQuery, Summary
 from .workbook import LedgerMeta, write_workbook
 
 log = logging.getLogger(__name__)
-_LIGHT_LABELS = dict(Light.choices)
 
 
 def ledger_title(month: datetime.date) -> str:
@@ -52,17 +52,22 @@ def describe_filters(filters: dict) -> str:
         names = Unit.objects.filter(pk__in=filters["units"]).order_by("name").values_list("name", flat=True)
         parts.append("单位：" + "、".join(names))
     if filters.get("lights"):
-        parts.append("灯色：" + "、".join(_LIGHT_LABELS.get(light, light) for light in filters["lights"]))
+        parts.append("灯色：" + "、".join(_light_label(light) for light in filters["lights"]))
     if filters.get("paper") and filters["paper"] != "A4":
         parts.append("纸张：" + PAPERS.get(filters["paper"], filters["paper"]))
     return "；".join(parts)
 
 
-def _scope_for(user) -> QuerySet | None:
+def _light_label(value: str) -> str:
+    return Light(value).label if value in Light.values else value
+
+
+def _scope_for(user) -> QuerySet[Task] | None:
     """None (everything) for the schedule, the command line and supervisors; else what the user sees."""
-    if user is None or role_of(user) == SUPERVISOR:
+    if user is None:
         return None
-    return visible_tasks(user)
+    scope = visible_scope(user)
+    return None if scope.everything else Task.objects.within(scope)
 
 
 def build_ledger(
@@ -141,23 +146,13 @@ def generate_ledger_file(
     return export
 
 
-def may_export(user) -> bool:
-    """Supervisors and leaders use ledgers; liaisons report on their tasks instead (ledger pages 404)."""
-    return role_of(user) in (SUPERVISOR, LEADER)
-
-
 def visible_exports(user) -> QuerySet[LedgerExport]:
-    """Ledger files the user may list and download.
-
-    Supervisors: all. Leaders who read the whole jurisdiction (no unit): all, since every ledger
-    holds published tasks only. Leaders of a unit: the ones they made, whose rows were limited to
-    their units when made. Anyone else: none.
-    """
+    """Ledger files the user may list and download (roles.ledger_exports_seen decides which)."""
     exports = LedgerExport.objects.select_related("created_by")
-    role = role_of(user)
-    if role == SUPERVISOR or (role == LEADER and not member_unit_ids(user)):
+    seen = ledger_exports_seen(user)
+    if seen == "all":
         return exports
-    if role == LEADER:
+    if seen == "own":
         return exports.filter(created_by=user)
     return exports.none()
 

@@ -21,8 +21,9 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.writer.excel import ExcelWriter
 
-from ..status import Light
-from .cells import chinese_date, safe_text
+from ..dates import chinese_date
+from ..models.lights import Light
+from .cells import safe_text
 from .engine import openpyxl
 from .rows import HEADERS, LedgerRow, Summary, UnitCounts
 
@@ -61,14 +62,8 @@ HEADER_FONT = Font(name="黑体", size=11)
 BODY_FONT = Font(name="宋体", size=10)
 TOTAL_FONT = Font(name="宋体", size=10, bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="FFD9D9D9")
-# Traffic-light fills and the text colour that stays readable on each (also on a grey printer).
-LIGHT_STYLES = {
-    Light.RED: ("FFFF0000", "FFFFFFFF"),
-    Light.YELLOW: ("FFFFFF00", "FF000000"),
-    Light.GREEN: ("FF00B050", "FFFFFFFF"),
-    Light.DONE: ("FFBFBFBF", "FF000000"),
-    Light.ONGOING: ("FF9DC3E6", "FF000000"),
-}
+# (fill, ink) of each light's cell, from the lights' one definition.
+LIGHT_STYLES = {light: (light.fill, light.ink) for light in Light}
 _DATA_TYPES = {
     str: "s",
     int: "n",

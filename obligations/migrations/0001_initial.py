@@ -2,8 +2,8 @@
 
 import datetime
 import django.db.models.deletion
-import obligations.models.reminders
-import obligations.models.tasks
+import obligations.models.delivery
+import obligations.models.submissions
 from django.conf import settings
 from django.db import migrations, models
 
@@ -155,7 +155,7 @@ class Migration(migrations.Migration):
             name='ReminderPolicy',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('due_soon_offsets', models.JSONField(default=obligations.models.reminders.default_due_soon_offsets, help_text='到期前第几个工作日提醒，如 [5, 3, 1]。', verbose_name='到期前提醒（工作日）')),
+                ('due_soon_offsets', models.JSONField(default=obligations.models.delivery.default_due_soon_offsets, help_text='到期前第几个工作日提醒，如 [5, 3, 1]。', verbose_name='到期前提醒（工作日）')),
                 ('overdue_daily_days', models.PositiveSmallIntegerField(default=5, help_text='逾期后前 N 个工作日每天提醒联络员，之后每周提醒一次。', verbose_name='逾期后每日提醒天数')),
                 ('overdue_weekly', models.BooleanField(default=True, verbose_name='之后每周提醒')),
                 ('escalate_after_days', models.PositiveSmallIntegerField(default=3, help_text='逾期满 N 个工作日后提醒督查员。', verbose_name='逾期上报督查员（工作日）')),
@@ -268,7 +268,7 @@ class Migration(migrations.Migration):
             name='Evidence',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(upload_to=obligations.models.tasks.evidence_upload_to, verbose_name='文件')),
+                ('file', models.FileField(upload_to=obligations.models.submissions.evidence_upload_to, verbose_name='文件')),
                 ('original_name', models.CharField(max_length=255, verbose_name='原文件名')),
                 ('content_type', models.CharField(max_length=100, verbose_name='类型')),
                 ('size', models.PositiveBigIntegerField(verbose_name='大小（字节）')),

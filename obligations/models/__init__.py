@@ -1,19 +1,12 @@
-from .audit import ChangeLog
 from .calendar import HolidayOverride, HolidayYear
-from .ledgers import LedgerExport
-from .plans import Plan, SourceDocument
-from .reminders import DigestEmail, Notification, Reminder, ReminderPolicy
-from .sweeps import SweepRun
-from .tasks import (
-    Assignment,
-    CompletionRequest,
-    Evidence,
-    ExtensionRequest,
-    ProgressReport,
-    Task,
-    TaskOccurrence,
-)
-from .units import Membership, Unit, UnitAlias
+from .changelog import ChangeLog
+from .delivery import DigestEmail, Notification, Reminder, ReminderPolicy
+from .documents import Plan, SourceDocument
+from .ledger_exports import LedgerExport
+from .organisation import Membership, Unit, UnitAlias
+from .submissions import CompletionRequest, Evidence, ExtensionRequest, ProgressReport
+from .sweep_runs import SweepRun
+from .work import Assignment, Task, TaskOccurrence
 
 __all__ = [
     "Assignment",

@@ -1,5 +1,6 @@
-"""Reminders: policy -> outbox rows (sweep), outbox -> e-mail and in-app notifications (outbox),
-recurring obligations (recurrence). django-q entry points live in obligations.tasks."""
+"""Reminders: policy -> outbox rows (sweep), outbox -> e-mail and in-app notifications (outbox, with
+messages), recurring obligations (recurrence), manual 催办 (manual), the schedules (schedules) and
+their django-q entry points (jobs)."""
 
 from .outbox import SendStats, send_due
 from .recurrence import refresh_recurring

@@ -16,7 +16,9 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import get_template
 from django.urls import reverse
 
+from ..dates import chinese_date
 from ..models import DigestEmail, Reminder, Task
+from ..models.lights import OVERDUE_DAYS_NOTE, days_late
 from .policy import WorkdayCounter
 
 Kind = Reminder.Kind
@@ -32,10 +34,6 @@ SECTION_TITLES = {
 # A digest lists this many tasks per section; the rest are counted and left to the web pages.
 MAX_ITEMS_PER_SECTION = 50
 CHINESE_NUMBERS = "一二三四五六七八九十"
-
-
-def cn_date(day: datetime.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 _PATH_SENTINEL = 987654321
@@ -103,7 +101,10 @@ class Line:
 
 
 def detail(row: Line, today: datetime.date, counter: WorkdayCounter) -> str:
-    """One line on where the task stands, computed for the day the message goes out."""
+    """One line on where the task stands, computed for the day the message goes out.
+
+    Overdue days are calendar days, as everywhere (OVERDUE_DAYS_NOTE); the days left before a
+    deadline are working days, the unit of the policy's due-soon steps that sent the reminder."""
     if row.kind == Kind.REPORT_DUE:
         return f"请于{row.deadline.month}月{row.deadline.day}日前报送{row.deadline.month}月进展情况"
     if row.kind == Kind.MANUAL:
@@ -111,14 +112,13 @@ def detail(row: Line, today: datetime.date, counter: WorkdayCounter) -> str:
         return f"{row.author_name or '督查室'}催办{note}"
     deadline = row.task_deadline or row.deadline
     if deadline < today:
-        overdue = counter.between(deadline, today)
-        return f"已逾期 {overdue} 个工作日（完成时限 {cn_date(deadline)}）"
+        return f"已逾期 {days_late(deadline, today)} 天（完成时限 {chinese_date(deadline)}）"
     if deadline == today:
-        return f"今天到期（完成时限 {cn_date(deadline)}）"
+        return f"今天到期（完成时限 {chinese_date(deadline)}）"
     left = counter.between(today, deadline)
     if left == 0:
-        return f"下一个工作日前到期（完成时限 {cn_date(deadline)}）"
-    return f"还有 {left} 个工作日到期（完成时限 {cn_date(deadline)}）"
+        return f"下一个工作日前到期（完成时限 {chinese_date(deadline)}）"
+    return f"还有 {left} 个工作日到期（完成时限 {chinese_date(deadline)}）"
 
 
 @dataclass
@@ -211,14 +211,15 @@ def digest_email(
 ) -> EmailMultiAlternatives:
     sections = sections_for(rows, today, counter)
     total = sum(section.count for section in sections)
-    subject = f"【督办提醒】{cn_date(today)}：{total} 项任务需要您关注"
+    subject = f"【督办提醒】{chinese_date(today)}：{total} 项任务需要您关注"
     context = {
         "name": rows[0].recipient_name,
-        "today": cn_date(today),
+        "today": chinese_date(today),
         "sections": sections,
         "total": total,
         "site_url": settings.SITE_URL + "/",
         "notifications_url": settings.SITE_URL + reverse("notification_list"),
+        "overdue_note": OVERDUE_DAYS_NOTE,
     }
     return _email(subject, "digest", context, rows[0].recipient_email, _message_id("digest", digest.pk))
 
@@ -227,13 +228,13 @@ def manual_email(row: Line, today: datetime.date) -> EmailMultiAlternatives:
     subject = f"【催办】{short(row.task_text, 30)}"
     context = {
         "name": row.recipient_name,
-        "today": cn_date(today),
+        "today": chinese_date(today),
         "who": row.author_name or "督查室",
         "note": row.message,
         "plan": row.plan_label,
         "text": short(row.task_text, 300),
         "unit": row.unit_name,
-        "deadline": cn_date(row.task_deadline)
+        "deadline": chinese_date(row.task_deadline)
         if row.task_deadline
         else Task.DeadlineKind(row.task_kind).label,
         "url": task_url(row.task_id),

@@ -47,6 +47,7 @@ from django.utils import timezone
 
 from ..holidays import get_calendar
 from ..models import DigestEmail, Notification, Plan, ProgressReport, Reminder, ReminderPolicy, Task
+from ..models.documents import published_q
 from . import messages
 from .attempts import Attempt, Outcome, claim, reclaim, retry_delay
 from .messages import Line
@@ -438,7 +439,7 @@ def cancel_stale() -> int:
     )
     rules = [
         (Q(task__status=Task.Status.DONE), "任务已办结。"),
-        (~Q(task__plan__status=Plan.Status.PUBLISHED), "所属方案未发布或已归档。"),
+        (~published_q("task__plan__"), "所属方案未发布或已归档。"),
         (
             Q(kind__in=DEADLINE_KINDS) & (Q(task__deadline__isnull=True) | ~Q(deadline=F("task__deadline"))),
             "完成时限已变更，原时限的提醒不再发送。",

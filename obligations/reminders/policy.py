@@ -84,11 +84,6 @@ def report_stage(day: datetime.date, report_day: int) -> str | None:
     return f"R{day:%Y-%m}" if day.day >= report_day else None
 
 
-def month_end(day: datetime.date) -> datetime.date:
-    following = (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-    return following - datetime.timedelta(days=1)
-
-
 class WorkdayCounter:
     """Working-day arithmetic in O(1) over a fixed span, for sweeps over many tasks.
 

@@ -10,10 +10,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.contrib.auth import get_user_model
-
 from ..models import Membership, Unit
-from ..roles import SUPERVISOR_GROUP
+from ..roles import supervisors
 
 
 @dataclass
@@ -48,15 +46,8 @@ class Directory:
                 (member_id, user_id) for user_id in by_unit.get(member_id, [])
             )
 
-        supervisors = list(
-            get_user_model()
-            .objects.filter(groups__name=SUPERVISOR_GROUP, is_active=True)
-            .exclude(email="")
-            .order_by("pk")
-            .values_list("pk", flat=True)
-            .distinct()
-        )
-        return cls(liaisons=liaisons, supervisors=supervisors)
+        with_email = supervisors().exclude(email="").order_by("pk").values_list("pk", flat=True)
+        return cls(liaisons=liaisons, supervisors=list(with_email))
 
     def liaisons_of(self, unit_id: int) -> list[tuple[int, int]]:
         return self.liaisons.get(unit_id, [])

@@ -23,7 +23,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..models import ProgressReport, Task, TaskOccurrence
-from .sweep import eligible_tasks
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +87,8 @@ def refresh_recurring(
     ahead_count = settings.RECURRENCE_AHEAD_COUNT if ahead_count is None else ahead_count
     ahead_days = settings.RECURRENCE_AHEAD_DAYS if ahead_days is None else ahead_days
     tasks = (
-        eligible_tasks()
+        Task.objects.published()
+        .open()
         .filter(deadline_kind=Task.DeadlineKind.RECURRING)
         .exclude(recurrence="")
         .select_related("plan")

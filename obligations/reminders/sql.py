@@ -9,13 +9,12 @@ psycopg formats client-side).
 
 from __future__ import annotations
 
+import datetime
 import time
 import zlib
 from collections.abc import Mapping, Sequence
 
 from django.db import connection, models, transaction
-
-from ..bulk import db_value
 
 
 def insert_ignoring_conflicts(
@@ -80,6 +79,15 @@ def _copy_insert(
         created = max(cursor.rowcount, 0)
         cursor.execute(f"TRUNCATE {staging}")  # inside a longer transaction too: empty it now
         return created
+
+
+def db_value(value: object) -> object:
+    """Adapt a Python value the way the ORM would for this database."""
+    if isinstance(value, datetime.datetime):
+        return connection.ops.adapt_datetimefield_value(value)
+    if isinstance(value, datetime.date):
+        return connection.ops.adapt_datefield_value(value)
+    return value
 
 
 def adapter():

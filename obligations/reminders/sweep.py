@@ -20,18 +20,19 @@ from django.db import connection, transaction
 from django.db.models import F, Min, Q, QuerySet
 from django.utils import timezone
 
+from ..dates import month_end
 from ..holidays import get_calendar
-from ..models import Assignment, Plan, ProgressReport, Reminder, ReminderPolicy, SweepRun, Task
+from ..models import Assignment, ProgressReport, Reminder, ReminderPolicy, SweepRun, Task
 from .policy import (
     PolicyValues,
     WorkdayCounter,
     due_soon_stage,
     escalation_stage,
-    month_end,
     overdue_stage,
     report_stage,
 )
 from .recipients import Directory
+from .recurrence import refresh_recurring
 from .sql import adapter, insert_ignoring_conflicts
 
 logger = logging.getLogger(__name__)
@@ -56,11 +57,6 @@ class SweepStats:
     occurrences: int = 0
 
 
-def eligible_tasks() -> QuerySet[Task]:
-    """Tasks that may be reminded about: in a published plan and not done."""
-    return Task.objects.filter(plan__status=Plan.Status.PUBLISHED).exclude(status=Task.Status.DONE)
-
-
 def generate(
     day: datetime.date, now: datetime.datetime | None = None, *, batch_size: int | None = None
 ) -> SweepStats:
@@ -78,7 +74,8 @@ def generate(
     wanted = Q(deadline__isnull=False, deadline__lte=horizon)
     if report_step:
         wanted |= Q(deadline_kind__in=[Task.DeadlineKind.ONGOING, Task.DeadlineKind.RECURRING])
-    candidates = eligible_tasks().filter(wanted)
+    # Tasks that may be reminded about: published and not done.
+    candidates = Task.objects.published().open().filter(wanted)
     earliest = candidates.aggregate(first=Min("deadline"))["first"] or day
     counter = WorkdayCounter(calendar, min(earliest, day), max(horizon, day))
 
@@ -273,8 +270,6 @@ def run_daily_sweep(
     ``force`` runs even if the day's sweep already finished or is running elsewhere (the outbox
     still keeps every reminder unique), and on a non-working day.
     """
-    from .recurrence import refresh_recurring  # recurrence imports sweep helpers
-
     now = now or timezone.now()
     day = day or timezone.localdate(now)
     token = uuid.uuid4().hex

@@ -9,24 +9,16 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from ..status import Light
+from ..models.lights import OVERDUE_DAYS_NOTE, Light, days_overdue
 
 register = template.Library()
-
-LIGHT_SHORT = {
-    Light.RED: "红灯",
-    Light.YELLOW: "黄灯",
-    Light.GREEN: "绿灯",
-    Light.DONE: "已办结",
-    Light.ONGOING: "长期/无时限",
-}
 
 
 @register.filter
 def light_name(value: str) -> str:
     """红灯 / 黄灯 / 绿灯 / 已办结 / 长期/无时限."""
     try:
-        return LIGHT_SHORT[Light(value)]
+        return Light(value).short
     except ValueError:
         return ""
 
@@ -39,17 +31,31 @@ def light_title(value: str) -> str:
         return ""
 
 
+@register.filter
+def light_class(value: str) -> str:
+    """The CSS class of a light's dot (light-red …), from the lights' one definition."""
+    try:
+        return Light(value).css
+    except ValueError:
+        return ""
+
+
 @register.simple_tag
 def days_text(task, day: datetime.date) -> str:
-    """逾期 N 天 / 今天到期 / 剩 N 天 for an open task with a deadline; empty otherwise."""
+    """逾期 N 天 / 今天到期 / 剩 N 天 for an open task with a deadline (calendar days); empty otherwise."""
     if task.status == "done" or task.deadline is None:
         return ""
-    delta = (task.deadline - day).days
-    if delta < 0:
-        return f"逾期 {-delta} 天"
-    if delta == 0:
-        return "今天到期"
-    return f"剩 {delta} 天"
+    overdue = days_overdue(task, day)
+    if overdue:
+        return f"逾期 {overdue} 天"
+    left = (task.deadline - day).days
+    return "今天到期" if left == 0 else f"剩 {left} 天"
+
+
+@register.simple_tag
+def overdue_days_note() -> str:
+    """The overdue-days rule in words, for footnotes and tooltips."""
+    return OVERDUE_DAYS_NOTE
 
 
 @register.filter
@@ -63,7 +69,8 @@ def share(part: int, whole: int) -> str:
     return f"{part * 100 / whole:.2f}" if whole else "0"
 
 
-STACK_ORDER = ("done", "green", "yellow", "red", "ongoing")
+# A plan's progress bar: done first, then what is on track, at risk, late, and without a date.
+STACK_ORDER = (Light.DONE, Light.GREEN, Light.YELLOW, Light.RED, Light.ONGOING)
 
 
 @register.filter
@@ -73,11 +80,11 @@ def segments(counts) -> list[dict[str, str]]:
     total = counts.total
     parts, start = [], 0.0
     for light in STACK_ORDER:
-        value = getattr(counts, light)
+        value = getattr(counts, str(light))
         if not value or not total:
             continue
         width = value * 100 / total
-        parts.append({"light": light, "x": f"{start:.2f}", "width": f"{width:.2f}"})
+        parts.append({"light": str(light), "x": f"{start:.2f}", "width": f"{width:.2f}"})
         start += width
     return parts
 

@@ -1,6 +1,6 @@
 """POST-only actions on a task: report, ask to close or extend, decide, remind, edit.
 
-Each view checks who may act, validates the form and calls obligations.workflows; on any
+Each view checks who may act, validates the form and calls obligations.workflow; on any
 refusal the task page is shown again with the user's input kept and the reason in Chinese.
 """
 
@@ -9,16 +9,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from .. import workflows
-from ..bodylimit import accepts_body
-from ..dashboard import published
-from ..errors import InvalidInput
+from .. import workflow
 from ..forms import (
     CompletionForm,
     DecisionForm,
@@ -28,12 +24,15 @@ from ..forms import (
     TaskEditForm,
     UnitReminderForm,
 )
-from ..manual_reminders import remind_unit, request_manual_reminder
-from ..models import Assignment, CompletionRequest, ExtensionRequest, Task, Unit
-from ..roles import LIAISON, acting_unit, editable_tasks, role_of, visible_tasks
-from ..status import Light, light_q
-from .common import light_window, safe_next, supervisor_required
-from .tasks import _unit_choices, render_task_page, visible_task
+from ..light_window import light_window
+from ..models import CompletionRequest, ExtensionRequest, Task, Unit
+from ..models.lights import Light
+from ..reminders.manual import remind_unit, request_manual_reminder
+from ..roles import acting_unit, capabilities
+from ..security.body_limits import accepts_body
+from ..security.invalid_input import InvalidInput
+from .common import safe_next, supervisor_required, visible_task
+from .task_pages import render_task_page
 
 
 def _task_url(task: Task, anchor: str = "") -> str:
@@ -43,7 +42,10 @@ def _task_url(task: Task, anchor: str = "") -> str:
 def _liaison_task(request: HttpRequest, pk: int) -> tuple[Task, Unit]:
     """The task and the unit the liaison acts for; 404 when invisible, 403 when read-only."""
     task = visible_task(request, pk)
-    if role_of(request.user) != LIAISON or not editable_tasks(request.user).filter(pk=task.pk).exists():
+    if (
+        not capabilities(request.user).report
+        or not Task.objects.editable_by(request.user).filter(pk=task.pk).exists()
+    ):
         raise PermissionDenied("只有承办单位的联络员可以填报。")
     unit = acting_unit(request.user, task)
     if unit is None:
@@ -52,10 +54,10 @@ def _liaison_task(request: HttpRequest, pk: int) -> tuple[Task, Unit]:
 
 
 def _refused(
-    request: HttpRequest, task: Task, name: str, form, error: workflows.WorkflowError
+    request: HttpRequest, task: Task, name: str, form, error: workflow.WorkflowError
 ) -> HttpResponse:
     task.refresh_from_db()
-    stale = isinstance(error, workflows.StaleTask)
+    stale = isinstance(error, workflow.StaleTask)
     messages.error(request, str(error))
     return render_task_page(request, task, {name: form}, status=409 if stale else 400, stale=stale)
 
@@ -74,7 +76,7 @@ def report_progress(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _invalid(request, task, "progress", form)
     try:
-        workflows.report_progress(
+        workflow.report_progress(
             task,
             user=request.user,
             unit=unit,
@@ -82,7 +84,7 @@ def report_progress(request: HttpRequest, pk: int) -> HttpResponse:
             version=form.cleaned_data["version"],
             files=form.cleaned_data["files"],
         )
-    except workflows.WorkflowError as exc:
+    except workflow.WorkflowError as exc:
         return _refused(request, task, "progress", form, exc)
     messages.success(request, "进展情况已报送。")
     return redirect(_task_url(task, "timeline"))
@@ -97,7 +99,7 @@ def submit_completion(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _invalid(request, task, "completion", form)
     try:
-        workflows.submit_completion(
+        workflow.submit_completion(
             task,
             user=request.user,
             unit=unit,
@@ -105,7 +107,7 @@ def submit_completion(request: HttpRequest, pk: int) -> HttpResponse:
             version=form.cleaned_data["version"],
             files=form.cleaned_data["files"],
         )
-    except workflows.WorkflowError as exc:
+    except workflow.WorkflowError as exc:
         return _refused(request, task, "completion", form, exc)
     messages.success(request, "办结申请已提交，等待督查员审核。")
     return redirect(_task_url(task, "timeline"))
@@ -119,7 +121,7 @@ def request_extension(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _invalid(request, task, "extension", form)
     try:
-        workflows.request_extension(
+        workflow.request_extension(
             task,
             user=request.user,
             unit=unit,
@@ -127,7 +129,7 @@ def request_extension(request: HttpRequest, pk: int) -> HttpResponse:
             reason=form.cleaned_data["reason"],
             version=form.cleaned_data["version"],
         )
-    except workflows.WorkflowError as exc:
+    except workflow.WorkflowError as exc:
         return _refused(request, task, "extension", form, exc)
     messages.success(request, "延期申请已提交，等待督查员审核。")
     return redirect(_task_url(task, "timeline"))
@@ -142,14 +144,14 @@ def decide_completion(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _invalid(request, task, "decide_completion", form)
     try:
-        workflows.decide_completion(
+        workflow.decide_completion(
             completion,
             user=request.user,
             approve=form.approve,
             comment=form.cleaned_data["comment"],
             version=form.cleaned_data["version"],
         )
-    except workflows.WorkflowError as exc:
+    except workflow.WorkflowError as exc:
         return _refused(request, task, "decide_completion", form, exc)
     messages.success(request, "已审核通过，任务办结。" if form.approve else "已退回办结申请。")
     return HttpResponseRedirect(safe_next(request) or _task_url(task, "timeline"))
@@ -164,14 +166,14 @@ def decide_extension(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _invalid(request, task, "decide_extension", form)
     try:
-        workflows.decide_extension(
+        workflow.decide_extension(
             extension,
             user=request.user,
             approve=form.approve,
             comment=form.cleaned_data["comment"],
             version=form.cleaned_data["version"],
         )
-    except workflows.WorkflowError as exc:
+    except workflow.WorkflowError as exc:
         return _refused(request, task, "decide_extension", form, exc)
     messages.success(
         request,
@@ -187,17 +189,9 @@ def edit_task(request: HttpRequest, pk: int) -> HttpResponse:
     form = TaskEditForm(request.POST)
     if not form.is_valid():
         return _invalid(request, task, "edit", form)
-    data = form.cleaned_data
     try:
-        changes = workflows.edit_task(
-            task,
-            user=request.user,
-            version=data["version"],
-            values=data,
-            lead=data["lead_units"],
-            responsible=data["responsible_units"],
-        )
-    except workflows.WorkflowError as exc:
+        changes = form.save(task, request.user)
+    except workflow.WorkflowError as exc:
         return _refused(request, task, "edit", form, exc)
     messages.success(request, "任务已修改。" if changes else "没有需要保存的修改。")
     return redirect(_task_url(task, "timeline"))
@@ -207,7 +201,7 @@ def edit_task(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def remind_task(request: HttpRequest, pk: int) -> HttpResponse:
     task = visible_task(request, pk)
-    form = ReminderForm(request.POST, units=_unit_choices(task))
+    form = ReminderForm(request.POST, units=task.assigned_units())
     if not form.is_valid():
         return _invalid(request, task, "remind", form)
     reminders = request_manual_reminder(
@@ -229,11 +223,11 @@ def remind_unit_overdue(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         raise InvalidInput("催办说明有误：" + "；".join(form.errors.get("message", [])))
     day, cutoff = light_window()
-    assigned = Assignment.objects.filter(task=OuterRef("pk"), unit=unit)
     tasks = (
-        published(visible_tasks(request.user))
-        .filter(Exists(assigned))
-        .filter(light_q(Light.RED, day, cutoff))
+        Task.objects.visible_to(request.user)
+        .published()
+        .of_units([unit.pk])
+        .of_light(Light.RED, day, cutoff)
         .order_by("deadline")
     )
     task_list = list(tasks)

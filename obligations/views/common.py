@@ -1,27 +1,21 @@
-"""Helpers shared by the views: role checks and the day/yellow-window pair every light needs."""
+"""Helpers shared by the views: access decorators (asking roles.capabilities) and the task lookup
+every task page and action starts from."""
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Callable
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from ..holidays import get_calendar
-from ..roles import LEADER, SUPERVISOR, role_of
-from ..status import today, yellow_cutoff
+from ..models import Task
+from ..roles import capabilities
 
 MAX_NEXT_LENGTH = 2000
-
-
-def light_window() -> tuple[datetime.date, datetime.date]:
-    """Today and the last day that still counts as yellow (N working days ahead)."""
-    day = today()
-    return day, yellow_cutoff(day, get_calendar())
 
 
 def safe_next(request: HttpRequest, field: str = "next") -> str | None:
@@ -43,7 +37,7 @@ def supervisor_required(view: Callable[..., HttpResponse]) -> Callable[..., Http
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if role_of(request.user) != SUPERVISOR:
+        if not capabilities(request.user).supervise:
             raise PermissionDenied("仅督查员可以执行此操作。")
         return view(request, *args, **kwargs)
 
@@ -56,8 +50,14 @@ def overview_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if role_of(request.user) not in (SUPERVISOR, LEADER):
+        if not capabilities(request.user).overview:
             raise PermissionDenied("仅督查员和领导可以查看督办总览。")
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def visible_task(request: HttpRequest, pk: int) -> Task:
+    """The task, if the user may see it. Scoped lookup: a task outside the user's units is
+    indistinguishable from a missing one (404)."""
+    return get_object_or_404(Task.objects.visible_to(request.user).select_related("plan"), pk=pk)

@@ -6,9 +6,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
-from ..evidence import safe_filename
-from ..models import Evidence, SourceDocument
-from ..roles import visible_tasks
+from ..models import Evidence, SourceDocument, Task
+from ..workflow.evidence import safe_filename
 from .common import supervisor_required
 
 
@@ -30,7 +29,7 @@ def _attachment(field, filename: str, content_type: str) -> FileResponse:
 def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
     # Only evidence of a task the user may see; anything else is a 404 like a missing file.
     evidence = get_object_or_404(
-        Evidence.objects.filter(task__in=visible_tasks(request.user).values("pk")), pk=pk
+        Evidence.objects.filter(task__in=Task.objects.visible_to(request.user).values("pk")), pk=pk
     )
     return _attachment(evidence.file, evidence.original_name, evidence.content_type)
 

@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from obligations.demo import load_units
-from obligations.models import CompletionRequest, Evidence, Plan, ProgressReport, Unit
-from obligations.roles import visible_tasks
+from obligations.devtools.demo import load_units
+from obligations.models import CompletionRequest, Evidence, Plan, ProgressReport, Task, Unit
 
 from ..factories import PASSWORD, make_leader, make_liaison, make_supervisor
 
@@ -92,7 +91,7 @@ def test_import_publish_report_complete_approve(new_page, screenshots, tmp_path)
     assert liaison.url.endswith("/tasks/")
     assert "我的任务" in liaison.content()
     liaison.screenshot(path=str(screenshots / "liaison_home.png"), full_page=False)
-    own = visible_tasks(liaison_user)  # its own unit's tasks and those of groups it belongs to
+    own = Task.objects.visible_to(liaison_user)  # its own unit's tasks and those of groups it belongs to
     assert liaison.locator("table.tasks tbody tr").count() == own.count() > 0
     task = own.filter(assignments__unit=big_data, deadline__isnull=False).order_by(
         "deadline", "plan_id", "order"

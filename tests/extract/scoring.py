@@ -1,6 +1,6 @@
 """Compare extracted tasks with the hand-annotated gold (tests/extract/data/gold_seeds.jsonl).
 
-The matching and the figures live in obligations/benchmarks/scoring.py (``bench extract`` uses them
+The matching and the figures live in obligations/devtools/scoring.py (``bench extract`` uses them
 too); this module loads the seed gold."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from obligations.benchmarks.scoring import PREFIX, Scores, norm_text, norm_units, score_all, score_document
+from obligations.devtools.scoring import PREFIX, Scores, norm_text, norm_units, score_all, score_document
 
 DATA = Path(__file__).parent / "data"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from obligations.benchmarks.extract import TARGET_MB_PER_S, run
+from obligations.devtools.bench_extract import TARGET_MB_PER_S, run
 
 
 class Context:

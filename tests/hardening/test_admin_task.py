@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from obligations import workflows
+from obligations import workflow as workflows
 from obligations.admin_tasks import TaskAdminForm
 from obligations.models import ChangeLog, Task
 

@@ -16,8 +16,8 @@ from django.test import Client
 from django.test.client import encode_multipart
 from django.urls import reverse
 
-from obligations.middleware.body_limit import RequestBodyLimitMiddleware
-from obligations.views.errors import size_text
+from obligations.middleware.request_body import RequestBodyLimitMiddleware
+from obligations.views.error_pages import size_text
 
 BIG = 300 * 1024 * 1024  # the 300 MB of the abuse report
 SENT = 64 * 1024  # what the client actually sends before waiting for the answer

@@ -7,8 +7,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from obligations.ids import MAX_ID, clean_ids, parse_id
 from obligations.models import ChangeLog, Reminder, Task, Unit
+from obligations.security.ids import MAX_ID, clean_ids, parse_id
 
 pytestmark = pytest.mark.django_db
 

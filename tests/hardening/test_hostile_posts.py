@@ -35,9 +35,9 @@ from obligations.forms import (
     UnitReminderForm,
     UnitReviewForm,
 )
-from obligations.ledger.forms import LedgerForm
-from obligations.reminders.forms import ReminderPolicyForm
-from obligations.views.lockouts import UnlockForm
+from obligations.ledger.export_form import LedgerForm
+from obligations.reminders.policy_form import ReminderPolicyForm
+from obligations.views.lockout_pages import UnlockForm
 
 from ..factories import PASSWORD
 from ..web.test_role_matrix import CASES, matrix  # noqa: F401  (matrix is a fixture)

@@ -16,8 +16,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from obligations.lockouts import client_ip, current_locks, lock_ends
 from obligations.models import ChangeLog
+from obligations.security.lockouts import client_ip, current_locks, lock_ends
 
 from ..factories import PASSWORD
 

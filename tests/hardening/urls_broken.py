@@ -13,7 +13,7 @@ def needs_database(request: HttpRequest) -> HttpResponse:
 
 urlpatterns = [path("needs-database/", needs_database), *product_urls]
 
-handler400 = "obligations.views.errors.bad_request"
-handler403 = "obligations.views.errors.permission_denied"
-handler404 = "obligations.views.errors.page_not_found"
-handler500 = "obligations.views.errors.server_error"
+handler400 = "obligations.views.error_pages.bad_request"
+handler403 = "obligations.views.error_pages.permission_denied"
+handler404 = "obligations.views.error_pages.page_not_found"
+handler500 = "obligations.views.error_pages.server_error"

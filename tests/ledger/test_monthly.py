@@ -9,8 +9,8 @@ import openpyxl
 import pytest
 from django_q.models import Schedule
 
-from obligations import tasks
-from obligations.ledger.monthly import previous_month
+from obligations.dates import previous_month
+from obligations.ledger.monthly import monthly_ledger
 from obligations.models import LedgerExport, Notification
 from tests import factories
 
@@ -34,7 +34,7 @@ def test_previous_month(day, expected):
 def test_the_schedule_runs_on_the_first_at_six_shanghai_time():
     entry = Schedule.objects.get(name="月度进展台账")
     assert (entry.func, entry.schedule_type, entry.cron) == (
-        "obligations.tasks.monthly_ledger",
+        "obligations.ledger.monthly.monthly_ledger",
         "C",
         "0 6 1 * *",
     )
@@ -44,7 +44,7 @@ def test_the_schedule_runs_on_the_first_at_six_shanghai_time():
 
 def test_monthly_job_writes_the_ledger_once_and_tells_supervisors(ledger_world):
     other_supervisor = factories.make_supervisor("second_supervisor")
-    summary = tasks.monthly_ledger(f"{MONTH:%Y-%m}")
+    summary = monthly_ledger(f"{MONTH:%Y-%m}")
     export = LedgerExport.objects.get()
     assert summary == f"ledger 2025-03: {export.rows} rows, {export.size} bytes"
     assert (export.trigger, export.status, export.month, export.created_by) == (
@@ -65,10 +65,10 @@ def test_monthly_job_writes_the_ledger_once_and_tells_supervisors(ledger_world):
     assert {n.url for n in notices} == {f"/ledgers/{export.pk}/download/"}
 
     # A retried or caught-up schedule does not write a second copy ...
-    assert tasks.monthly_ledger(f"{MONTH:%Y-%m}") == "ledger: already generated"
+    assert monthly_ledger(f"{MONTH:%Y-%m}") == "ledger: already generated"
     assert LedgerExport.objects.count() == 1
     # ... unless asked to.
-    tasks.monthly_ledger(f"{MONTH:%Y-%m}", force=True)
+    monthly_ledger(f"{MONTH:%Y-%m}", force=True)
     assert LedgerExport.objects.filter(trigger="scheduled", status="done").count() == 2
 
 
@@ -80,12 +80,12 @@ def test_a_failed_run_is_recorded_and_the_next_run_tries_again(ledger_world, mon
 
     monkeypatch.setattr(storage, "build_ledger", broken)
     with pytest.raises(OSError):
-        tasks.monthly_ledger(f"{MONTH:%Y-%m}")
+        monthly_ledger(f"{MONTH:%Y-%m}")
     failed = LedgerExport.objects.get()
     assert (failed.status, failed.error) == ("failed", "OSError: 磁盘已满")
     assert not Notification.objects.exists()
     monkeypatch.undo()
-    tasks.monthly_ledger(f"{MONTH:%Y-%m}")
+    monthly_ledger(f"{MONTH:%Y-%m}")
     assert LedgerExport.objects.filter(status="done", trigger="scheduled").count() == 1
 
 
@@ -99,12 +99,12 @@ def test_done_and_notified_commit_together(ledger_world, monkeypatch):
 
     monkeypatch.setattr(monthly, "_notify_supervisors", dies)
     with pytest.raises(RuntimeError):
-        tasks.monthly_ledger(f"{MONTH:%Y-%m}")
+        monthly_ledger(f"{MONTH:%Y-%m}")
     failed = LedgerExport.objects.get()
     assert (failed.status, failed.file.name) == ("failed", "")
     assert not LedgerExport.objects.filter(status="done").exists()
     monkeypatch.undo()
 
-    assert tasks.monthly_ledger(f"{MONTH:%Y-%m}").startswith("ledger 2025-03:")
+    assert monthly_ledger(f"{MONTH:%Y-%m}").startswith("ledger 2025-03:")
     done = LedgerExport.objects.get(status="done")
     assert Notification.objects.filter(url=f"/ledgers/{done.pk}/download/").count() == 1

@@ -10,9 +10,9 @@ import datetime
 
 import pytest
 
-from obligations.importing import import_document
 from obligations.ledger import generate_ledger_file
 from obligations.models import Plan, Task
+from obligations.plans.importing import import_document
 
 from .conftest import MONTH
 

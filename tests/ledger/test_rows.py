@@ -11,7 +11,6 @@ from django.test.utils import CaptureQueriesContext
 from obligations.ledger import LedgerFilterError, LedgerFilters, LedgerQuery, Summary
 from obligations.ledger.rows import HEADERS
 from obligations.models import ProgressReport, Task
-from obligations.roles import visible_tasks
 from tests import factories
 
 from .conftest import MONTH, TODAY, aware
@@ -167,7 +166,7 @@ def test_bad_filters_are_refused(ledger_world):
 
 def test_scope_limits_rows_to_what_a_user_sees(ledger_world):
     leader = factories.make_leader("data_leader", ledger_world.data)
-    texts = {r.values[COL["任务内容"]] for r in rows_of(scope=visible_tasks(leader))}
+    texts = {r.values[COL["任务内容"]] for r in rows_of(scope=Task.objects.visible_to(leader))}
     assert texts == {ledger_world.overdue.text, ledger_world.done.text, ledger_world.done_later.text}
 
 

@@ -17,8 +17,8 @@ from django.utils import timezone
 from django_q.models import OrmQ, Schedule, Success
 from django_q.tasks import async_task
 
+from obligations.dates import previous_month
 from obligations.holidays import clear_calendar_cache, get_calendar
-from obligations.ledger.monthly import previous_month
 from obligations.models import (
     DigestEmail,
     HolidayOverride,
@@ -237,10 +237,10 @@ def test_two_sweeps_at_once_in_the_cluster(clusters, mail_dir):
     world = World(liaisons=4, tasks_per_liaison=8)
     cluster = clusters(cluster_env(mail_dir, REMINDER_SWEEP_BATCH="3"))
     for _ in range(2):
-        async_task("obligations.tasks.daily_sweep", force=True, task_name=f"sweep-{_}")
-        async_task("obligations.tasks.send_reminders", task_name=f"send-{_}")
+        async_task("obligations.reminders.jobs.daily_sweep", force=True, task_name=f"sweep-{_}")
+        async_task("obligations.reminders.jobs.send_reminders", task_name=f"send-{_}")
     wait_for(
-        lambda: Success.objects.filter(func="obligations.tasks.daily_sweep").count() == 2,
+        lambda: Success.objects.filter(func="obligations.reminders.jobs.daily_sweep").count() == 2,
         "both sweeps",
         cluster,
     )
@@ -248,7 +248,7 @@ def test_two_sweeps_at_once_in_the_cluster(clusters, mail_dir):
     world.assert_exactly_once(mail_dir)
     created = [
         int(result.split("created=")[1].split(",")[0])
-        for result in Success.objects.filter(func="obligations.tasks.daily_sweep").values_list(
+        for result in Success.objects.filter(func="obligations.reminders.jobs.daily_sweep").values_list(
             "result", flat=True
         )
     ]
@@ -274,7 +274,9 @@ def test_mail_failures_are_retried_then_marked_failed(clusters, mail_dir):
     assert "模拟邮件服务器故障" in digest.last_error and digest.next_attempt_at > digest.created_at
     assert set(Reminder.objects.values_list("status", "attempts")) == {("pending", 1)}
     wait_until(max(DigestEmail.objects.values_list("next_attempt_at", flat=True)))
-    async_task("obligations.tasks.send_reminders")  # the next sender run (every minute in production)
+    async_task(
+        "obligations.reminders.jobs.send_reminders"
+    )  # the next sender run (every minute in production)
     wait_for(
         lambda: DigestEmail.objects.filter(status="failed").count() == len(world.users),
         "the final failure",

@@ -29,8 +29,8 @@ from django.utils import timezone
 from django_q.models import OrmQ
 from django_q.tasks import async_task
 
-from obligations.manual_reminders import remind_tasks
 from obligations.models import DigestEmail, Notification, Reminder, ReminderPolicy, SweepRun
+from obligations.reminders.manual import remind_tasks
 
 from .cluster import Cluster, cluster_env, kill9
 from .smtp import Recorder, SMTPServer, Trap, Trapped
@@ -139,7 +139,7 @@ class Day:
             return
         self.fed = time.monotonic()
         if not OrmQ.objects.filter(lock__lte=timezone.now()).exists():
-            async_task("obligations.tasks.send_reminders")
+            async_task("obligations.reminders.jobs.send_reminders")
 
     def until(self, predicate: Callable[[], object], what: str, timeout: float = 60) -> object:
         deadline = min(self.deadline, time.monotonic() + timeout)

@@ -39,7 +39,9 @@ def test_one_digest_per_recipient_with_every_due_task(scene, settings):
     assert message.subject == "【督办提醒】2025年3月3日：3 项任务需要您关注"
     body = message.body
     assert "一、逾期未办结（1 项）" in body and "二、即将到期（2 项）" in body
-    assert "已逾期 3 个工作日（完成时限 2025年2月26日）" in body
+    # Overdue days are calendar days, as on the pages (2月26日 -> 3月3日), and the e-mail says so.
+    assert "已逾期 5 天（完成时限 2025年2月26日）" in body
+    assert "逾期天数按自然日计算" in body
     assert "还有 3 个工作日到期（完成时限 2025年3月6日）" in body
     for task in (overdue, soon, both):
         assert f"https://duban.example.gov.cn/tasks/{task.pk}/" in body
@@ -85,7 +87,7 @@ def test_a_new_day_brings_a_new_digest(scene):
     send_due(at(tuesday, 9, 1))
     mails = sent_to(scene.liaison_a)
     assert len(mails) == 2
-    assert "已逾期 2 个工作日" in mails[1].body
+    assert "已逾期 4 天" in mails[1].body  # 2月28日 (Friday) -> 3月4日: calendar days
     assert DigestEmail.objects.filter(recipient=scene.liaison_a).count() == 2
 
 

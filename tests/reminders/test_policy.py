@@ -7,12 +7,12 @@ import random
 
 import pytest
 
+from obligations.dates import month_end
 from obligations.reminders.policy import (
     PolicyValues,
     WorkdayCounter,
     due_soon_stage,
     escalation_stage,
-    month_end,
     overdue_stage,
     report_stage,
 )

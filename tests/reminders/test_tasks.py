@@ -7,9 +7,8 @@ import datetime
 import pytest
 from django.core import mail
 
-from obligations import tasks
 from obligations.models import HolidayOverride, Reminder, SweepRun
-from obligations.reminders import catch_up, run_daily_sweep
+from obligations.reminders import catch_up, jobs, run_daily_sweep
 
 from .conftest import at, days
 
@@ -47,13 +46,13 @@ def test_the_editable_holiday_table_wins(scene):
 
 def test_daily_sweep_task_sweeps_and_sends(scene):
     scene.task(D(2025, 3, 4))
-    summary = tasks.daily_sweep(day="2025-03-03")
+    summary = jobs.daily_sweep(day="2025-03-03")
     assert summary.startswith("sweep 2025-03-03 done")
     assert len(mail.outbox) == 1
-    again = tasks.daily_sweep(day="2025-03-03")
+    again = jobs.daily_sweep(day="2025-03-03")
     assert again.startswith("sweep 2025-03-03 already")
     assert len(mail.outbox) == 1
-    forced = tasks.daily_sweep(day="2025-03-03", force=True)
+    forced = jobs.daily_sweep(day="2025-03-03", force=True)
     assert "created=0" in forced and len(mail.outbox) == 1
 
 

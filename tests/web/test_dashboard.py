@@ -11,10 +11,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from obligations.dashboard import light_counts, name_plans, plan_progress, total_counts, unit_ranking
+from obligations.dashboard.counts import light_counts, name_plans, plan_progress, total_counts, unit_ranking
 from obligations.holidays import get_calendar
+from obligations.light_window import yellow_cutoff
 from obligations.models import ReminderPolicy, Task
-from obligations.status import Light, light_of, yellow_cutoff
+from obligations.models.lights import Light, light_of
 
 from ..factories import make_liaison, make_plan, make_task, make_unit
 
@@ -218,8 +219,8 @@ def test_query_count_does_not_grow_with_data(world, as_user, who, url_name, para
 
 
 def test_task_page_query_count_does_not_grow_with_history(world, as_user):
-    from obligations import workflows
-    from obligations.manual_reminders import request_manual_reminder
+    from obligations import workflow as workflows
+    from obligations.reminders.manual import request_manual_reminder
 
     client = as_user(world.supervisor)
     url = reverse("task_detail", args=[world.task_b.pk])
@@ -260,9 +261,7 @@ def test_unit_ranking_fast_path_agrees_with_the_general_one(scene):
     # A draft plan's assignments must not count, nor tasks without units.
     make_task(scene.draft_plan, lead=[scene.unit_c], deadline=day - datetime.timedelta(days=2))
     make_task(scene.plan2, deadline=day - datetime.timedelta(days=2))
-    from obligations.dashboard import published as only_published
-
-    tasks = only_published(Task.objects.all())
+    tasks = Task.objects.published()
     general = unit_ranking(tasks, day, cutoff)
     fast = unit_ranking(tasks, day, cutoff, all_published=True)
     assert [(r.pk, r.name, r.counts) for r in fast] == [(r.pk, r.name, r.counts) for r in general]

@@ -8,10 +8,10 @@ import zipfile
 import pytest
 from django.urls import reverse
 
-from obligations import workflows
-from obligations.evidence import MAX_NAME_CHARS, safe_filename
+from obligations import workflow as workflows
 from obligations.filetypes import FileTypeError, check_upload
 from obligations.models import Evidence
+from obligations.workflow.evidence import MAX_NAME_CHARS, safe_filename
 
 from .conftest import PDF_BYTES, PNG_BYTES, docx_bytes, upload
 
@@ -45,7 +45,7 @@ def ofd_bytes() -> bytes:
     ],
 )
 def test_type_is_checked_by_content(name, data, ok):
-    from obligations.evidence import ALLOWED_EVIDENCE
+    from obligations.workflow.evidence import ALLOWED_EVIDENCE
 
     if ok:
         assert check_upload(name, io.BytesIO(data), ALLOWED_EVIDENCE)

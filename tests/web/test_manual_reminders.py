@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from obligations.manual_reminders import request_manual_reminder
 from obligations.models import ChangeLog, Reminder
+from obligations.reminders.manual import request_manual_reminder
 
 from ..factories import make_liaison, make_task, make_unit
 

@@ -309,7 +309,7 @@ CASES = [
 def matrix(world):
     """world plus a pending completion (task_b), a pending extension (task_b_only), evidence on
     task_a, and a draft import with an unconfirmed unit."""
-    from obligations import workflows
+    from obligations import workflow as workflows
 
     w = world
     w.completion = workflows.submit_completion(

@@ -195,8 +195,8 @@ def test_supervisor_edit_is_locked_too(world, as_user):
 
 
 def test_timeline_shows_reports_decisions_reminders_and_changes(world, as_user):
-    from obligations import workflows
-    from obligations.manual_reminders import request_manual_reminder
+    from obligations import workflow as workflows
+    from obligations.reminders.manual import request_manual_reminder
 
     task = world.task_a
     workflows.report_progress(task, user=world.liaison_a, unit=world.unit_a, text="进展一", version=1)
@@ -228,7 +228,7 @@ def test_timeline_shows_reports_decisions_reminders_and_changes(world, as_user):
 
 
 def test_supervisor_decides_from_the_task_page(world, as_user):
-    from obligations import workflows
+    from obligations import workflow as workflows
 
     request = workflows.submit_completion(
         world.task_a, user=world.liaison_a, unit=world.unit_a, summary="完成", version=1
@@ -251,7 +251,7 @@ def test_supervisor_decides_from_the_task_page(world, as_user):
 
 
 def test_approved_extension_shows_original_deadline(world, as_user):
-    from obligations import workflows
+    from obligations import workflow as workflows
 
     new = world.task_a.deadline + datetime.timedelta(days=20)
     client = as_user(world.liaison_a)
@@ -271,7 +271,7 @@ def test_approved_extension_shows_original_deadline(world, as_user):
 
 
 def test_review_queue_lists_pending_requests(world, as_user):
-    from obligations import workflows
+    from obligations import workflow as workflows
 
     workflows.submit_completion(
         world.task_a, user=world.liaison_a, unit=world.unit_a, summary="完成甲", version=1
@@ -301,7 +301,7 @@ def test_draft_tasks_listed_for_supervisor_only_on_request(world, as_user):
 
 
 def test_timeline_shows_codes_by_their_chinese_labels(world, as_user):
-    from obligations import workflows
+    from obligations import workflow as workflows
 
     task = make_task(world.plan, lead=[world.unit_a], text="无时限的任务")
     workflows.edit_task(
@@ -321,7 +321,7 @@ def test_timeline_shows_codes_by_their_chinese_labels(world, as_user):
 
 
 def test_text_typed_into_a_task_closed_meanwhile_is_kept(world, as_user):
-    from obligations import workflows
+    from obligations import workflow as workflows
 
     client = as_user(world.liaison_a)
     request = workflows.submit_completion(

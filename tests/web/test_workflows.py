@@ -7,7 +7,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from obligations import workflows
+from obligations import workflow as workflows
 from obligations.models import (
     ChangeLog,
     CompletionRequest,

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
-from ...benchmarks import SECTIONS, BenchContext, load_section
+from ...devtools.benchmarks import SECTIONS, BenchContext, load_section
 
 _OPERATORS = {"<=": operator.le, ">=": operator.ge, "<": operator.lt, ">": operator.gt}
 

@@ -10,7 +10,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ...ledger import LedgerFilterError, generate_ledger_file, parse_month
 from ...ledger.filters import LIGHTS, PAPERS
-from ...models import LedgerExport, Plan, Unit, UnitAlias
+from ...models import LedgerExport, Plan
+from ...plans.unit_directory import units_named
 
 
 def _bad(message: str) -> CommandError:
@@ -95,10 +96,8 @@ class Command(BaseCommand):
     def _units(names: list[str]) -> list[int]:
         ids: list[int] = []
         for name in names:
-            name = name.strip()
-            found = set(Unit.objects.filter(name=name).values_list("pk", flat=True))
-            found |= set(UnitAlias.objects.filter(name=name).values_list("unit_id", flat=True))
+            found = units_named(name)
             if not found:
-                raise _bad(f"未找到单位：{name}")
+                raise _bad(f"未找到单位：{name.strip()}")
             ids.extend(sorted(found))
         return ids

@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ...extract import ExtractionError
-from ...importing import import_path
+from ...plans.importing import import_path
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandParser
 
-from ...demo import import_seed_plans, load_accounts, load_units
+from ...devtools.demo import import_seed_plans, load_accounts, load_units
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from ...synthetic import seed
+from ...devtools.synthetic import seed
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from ...schedules import install_schedules
+from ...reminders.schedules import install_schedules
 
 
 class Command(BaseCommand):

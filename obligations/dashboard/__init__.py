@@ -1,0 +1,1 @@
+"""The overdue dashboard: light counts and rankings, charts, the shared filter bar."""

@@ -1,0 +1,216 @@
+"""The overdue dashboard's numbers: a fixed, small number of aggregate queries at any data size.
+
+Everything starts from one filtered task queryset (already scoped by Task.objects.visible_to), so the
+counts, the unit ranking, the plan progress and the overdue list always agree with each other.
+The per-plan counts are the page's totals too (summed in Python), which saves a scan.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import Count, Prefetch, QuerySet
+
+from ..models import Assignment, Plan, Task, Unit
+from ..models.lights import LIGHT_ORDER, Light, light_q
+from ..models.work import TaskQuerySet
+
+
+def _light_counts(day: datetime.date, cutoff: datetime.date, lights: Iterable[Light] = LIGHT_ORDER) -> dict:
+    """{light: COUNT(id) FILTER (that light)} for annotate/aggregate, from the one rule in models/lights.py.
+    (Plain totals use COUNT(*), which Django allows only without a filter.)"""
+    return {str(light): Count("pk", filter=light_q(light, day, cutoff)) for light in lights}
+
+
+@dataclass
+class LightCounts:
+    red: int = 0
+    yellow: int = 0
+    green: int = 0
+    ongoing: int = 0
+    done: int = 0
+    # Set when only some lights were counted (the unit ranking): the number of all tasks.
+    all: int | None = None
+
+    @property
+    def total(self) -> int:
+        if self.all is not None:
+            return self.all
+        return self.red + self.yellow + self.green + self.ongoing + self.done
+
+    @property
+    def open(self) -> int:
+        return self.total - self.done
+
+    def completion_rate(self) -> float | None:
+        return self.done / self.total if self.total else None
+
+    def items(self) -> list[tuple[Light, int]]:
+        return [(light, getattr(self, str(light))) for light in LIGHT_ORDER]
+
+    @classmethod
+    def from_values(cls, values: dict) -> LightCounts:
+        known = {str(light): values[str(light)] or 0 for light in LIGHT_ORDER if str(light) in values}
+        if "ongoing" not in known and len(known) == len(LIGHT_ORDER) - 1 and values.get("all") is not None:
+            # The lights partition the tasks, so the last one is what the others leave over.
+            known["ongoing"] = values["all"] - sum(known.values())
+            return cls(**known)
+        return cls(**known, all=values.get("all"))
+
+
+def light_counts(tasks: QuerySet[Task], day: datetime.date, cutoff: datetime.date) -> LightCounts:
+    """How many tasks of each light, in one query."""
+    return LightCounts.from_values(tasks.order_by().aggregate(**_light_counts(day, cutoff)))
+
+
+@dataclass
+class Row:
+    """One line of a ranking: a unit or a plan with its counts."""
+
+    pk: int
+    name: str
+    counts: LightCounts = field(default_factory=LightCounts)
+    number: str = ""
+
+    @property
+    def rate(self) -> float | None:
+        return self.counts.completion_rate()
+
+
+RANKINGS = {"overdue": "逾期最多", "rate": "完成率最低"}
+
+
+def _rank(rows: list[Row], order: str) -> list[Row]:
+    def rate(row: Row) -> float:
+        return row.rate if row.rate is not None else 1.0
+
+    if order == "rate":
+        rows.sort(key=lambda row: (rate(row), -row.counts.red, row.name))
+    else:
+        rows.sort(key=lambda row: (-row.counts.red, rate(row), row.name))
+    return rows
+
+
+def unit_ranking(
+    tasks: QuerySet[Task],
+    day: datetime.date,
+    cutoff: datetime.date,
+    order: str = "overdue",
+    *,
+    all_published: bool = False,
+) -> list[Row]:
+    """Every unit with tasks in ``tasks``, ranked by overdue count or completion rate.
+
+    The dashboard's heaviest part (one row per assignment), so it reads as little as it can. The
+    counts are grouped from the task side, so the task filters and the (plan, status, deadline)
+    index drive the scan, and only the counts the ranking shows are computed. ``all_published``
+    says ``tasks`` is every published task (an unfiltered supervisor's view): then, on SQLite,
+    only the red/yellow/done tasks are joined, and each unit's total comes straight from the
+    (unit, task) index minus the few assignments of unpublished plans. Three queries at most.
+    """
+    shown = (Light.RED, Light.YELLOW, Light.DONE)
+    base = tasks.order_by().filter(assignments__isnull=False)
+    # SQLite groups by sorting, so sorting fewer rows pays; PostgreSQL hashes one pass instead.
+    if all_published and connection.vendor == "sqlite":
+        lit = (
+            light_q(Light.RED, day, cutoff)
+            | light_q(Light.YELLOW, day, cutoff)
+            | light_q(Light.DONE, day, cutoff)
+        )
+        # Among these rows the three lights partition the set: yellow is what red and done leave.
+        counted = [
+            {**values, "yellow": values.pop("lit") - values["red"] - values["done"]}
+            for values in base.filter(lit)
+            .values("assignments__unit_id")
+            .annotate(**_light_counts(day, cutoff, (Light.RED, Light.DONE)), lit=Count("*"))
+        ]
+        totals = dict(
+            Assignment.objects.exclude(task_id__in=Task.objects.unpublished().values("pk"))
+            .order_by()
+            .values_list("unit_id")
+            .annotate(all=Count("*"))
+        )
+    else:
+        counted = base.values("assignments__unit_id").annotate(
+            **_light_counts(day, cutoff, shown), all=Count("*")
+        )
+        totals = None
+    by_unit = {values.pop("assignments__unit_id"): values for values in counted}
+    if totals is None:
+        totals = {unit_id: values["all"] for unit_id, values in by_unit.items()}
+    names = dict(Unit.objects.filter(pk__in=list(totals)).values_list("pk", "name"))
+    result = [
+        Row(
+            pk=unit_id,
+            name=names.get(unit_id, ""),
+            counts=LightCounts.from_values({**by_unit.get(unit_id, {}), "all": total}),
+        )
+        for unit_id, total in totals.items()
+    ]
+    return _rank(result, order)
+
+
+def plan_progress(
+    tasks: QuerySet[Task], day: datetime.date, cutoff: datetime.date, order: str = "overdue"
+) -> list[Row]:
+    """Every plan with tasks in ``tasks``, with all five counts (one query; titles: ``name_plans``)."""
+    # Four light conditions and a plain count: "ongoing" (the costliest condition) is the rest.
+    counted = (Light.RED, Light.YELLOW, Light.GREEN, Light.DONE)
+    rows = tasks.order_by().values("plan_id").annotate(**_light_counts(day, cutoff, counted), all=Count("*"))
+    return _rank(
+        [Row(pk=values["plan_id"], name="", counts=LightCounts.from_values(values)) for values in rows], order
+    )
+
+
+def name_plans(rows: Sequence[Row]) -> None:
+    """Fill in title and 文号 for the plan rows about to be shown (one query for a page of them)."""
+    plans = Plan.objects.filter(pk__in=[row.pk for row in rows]).values_list("pk", "title", "number")
+    by_id = {pk: (title, number) for pk, title, number in plans}
+    for row in rows:
+        row.name, row.number = by_id.get(row.pk, ("", ""))
+
+
+def total_counts(plan_rows: Sequence[Row]) -> LightCounts:
+    """The light counts of all tasks: the sum of the per-plan counts."""
+    total = LightCounts()
+    for row in plan_rows:
+        for light in LIGHT_ORDER:
+            key = str(light)
+            setattr(total, key, getattr(total, key) + getattr(row.counts, key))
+    return total
+
+
+def overdue_tasks(tasks: TaskQuerySet, day: datetime.date, cutoff: datetime.date) -> TaskQuerySet:
+    """Red tasks, the longest overdue first."""
+    return tasks.of_light(Light.RED, day, cutoff).order_by("deadline", "pk")
+
+
+class KnownCount:
+    """A page source whose length is already known (from the light counts), so paging costs no COUNT.
+
+    A page is read in one query as ``pk IN (ordered, sliced ids)``: the database sorts narrow index
+    entries and reads whole rows only for the page, not for every matching task.
+    """
+
+    def __init__(self, queryset: QuerySet[Task], count: int) -> None:
+        self.queryset = queryset
+        self._count = count
+
+    def count(self) -> int:
+        return self._count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, item: slice) -> list[Task]:
+        ids = self.queryset.values("pk")[item]
+        return list(
+            Task.objects.filter(pk__in=ids)
+            .prefetch_related(
+                "plan", Prefetch("assignments", queryset=Assignment.objects.select_related("unit"))
+            )
+            .order_by(*self.queryset.query.order_by)
+        )

@@ -1,0 +1,114 @@
+"""The filter bar shared by the dashboard and the task lists: plan, unit, light, deadline range, text."""
+
+from __future__ import annotations
+
+import datetime
+from urllib.parse import urlencode
+
+from django import forms
+from django.db.models import Q, QuerySet
+
+from ..models import Plan, Unit
+from ..models.lights import LIGHT_ORDER
+from ..models.work import TaskQuerySet
+
+
+class PlanChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Plan) -> str:
+        return f"{obj.title}（{obj.number}）" if obj.number else obj.title
+
+
+class TaskFilterForm(forms.Form):
+    q = forms.CharField(label="搜索", required=False, max_length=100)
+    plan = PlanChoice(label="方案", queryset=Plan.objects.none(), required=False, empty_label="全部方案")
+    unit = forms.ModelChoiceField(
+        label="单位", queryset=Unit.objects.none(), required=False, empty_label="全部单位"
+    )
+    light = forms.ChoiceField(
+        label="灯色",
+        required=False,
+        choices=[("", "全部灯色")] + [(light.value, light.label) for light in LIGHT_ORDER],
+    )
+    deadline_from = forms.DateField(
+        label="时限自", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    deadline_to = forms.DateField(
+        label="时限至", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+    def __init__(self, data=None, *, plans: QuerySet[Plan], units: QuerySet[Unit], **kwargs) -> None:
+        super().__init__(data, **kwargs)
+        self.fields["plan"].queryset = plans.only("pk", "title", "number")
+        self.fields["unit"].queryset = units.only("pk", "name")
+
+    @classmethod
+    def for_published(cls, data=None) -> TaskFilterForm:
+        """The filter bar of the dashboard and task lists: published plans, registered active units."""
+        return cls(
+            data or None,
+            plans=Plan.objects.published().order_by("-issued", "-pk"),
+            units=Unit.objects.filter(confirmed=True, is_active=True).order_by("name"),
+        )
+
+    def options(self, name: str) -> list[tuple[str, str]]:
+        """(value, label) pairs for a select, read with values_list: a thousand plans render fast."""
+        if name == "plan":
+            rows = self.fields["plan"].queryset.values_list("pk", "title", "number")
+            return [("", "全部方案")] + [(str(pk), f"{t}（{n}）" if n else t) for pk, t, n in rows]
+        if name == "unit":
+            return [("", "全部单位")] + [
+                (str(pk), n) for pk, n in self.fields["unit"].queryset.values_list("pk", "name")
+            ]
+        return [(str(value), str(label)) for value, label in self.fields[name].choices]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        start, end = data.get("deadline_from"), data.get("deadline_to")
+        if start and end and start > end:
+            self.add_error("deadline_to", "截止日期不能早于开始日期。")
+        return data
+
+    @property
+    def active(self) -> dict:
+        """The valid, non-empty filters."""
+        if not self.is_bound or not self.is_valid():
+            return {}
+        return {name: value for name, value in self.cleaned_data.items() if value not in (None, "")}
+
+    def apply(self, queryset: TaskQuerySet, day: datetime.date, cutoff: datetime.date) -> TaskQuerySet:
+        active = self.active
+        if "plan" in active:
+            queryset = queryset.filter(plan=active["plan"])
+        if "unit" in active:
+            # Start from the unit's assignments (an index range), not an EXISTS probe per task.
+            queryset = queryset.of_units([active["unit"].pk])
+        if "light" in active:
+            queryset = queryset.of_light(active["light"], day, cutoff)
+        if "deadline_from" in active:
+            queryset = queryset.filter(deadline__gte=active["deadline_from"])
+        if "deadline_to" in active:
+            queryset = queryset.filter(deadline__lte=active["deadline_to"])
+        if "q" in active:
+            words = active["q"].split()
+            condition = Q()
+            for word in words:
+                condition &= Q(text__icontains=word)
+            queryset = queryset.filter(condition)
+        return queryset
+
+    def query_string(self, **overrides: object) -> str:
+        """The current filters as a query string (for pagination links), without ``page``."""
+        params: dict[str, str] = {}
+        for name, value in self.active.items():
+            if isinstance(value, Plan | Unit):
+                params[name] = str(value.pk)
+            elif isinstance(value, datetime.date):
+                params[name] = value.isoformat()
+            else:
+                params[name] = str(value)
+        for name, value in overrides.items():
+            if value in (None, ""):
+                params.pop(name, None)
+            else:
+                params[name] = str(value)
+        return urlencode(params)

@@ -1,0 +1,225 @@
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from .organisation import Unit
+from .work import Task
+
+
+def default_due_soon_offsets() -> list[int]:
+    return [5, 3, 1]
+
+
+class ReminderPolicy(models.Model):
+    """The one editable reminder policy (提醒规则); the row with pk=1 is the policy."""
+
+    due_soon_offsets = models.JSONField(
+        "到期前提醒（工作日）",
+        default=default_due_soon_offsets,
+        help_text="到期前第几个工作日提醒，如 [5, 3, 1]。",
+    )
+    overdue_daily_days = models.PositiveSmallIntegerField(
+        "逾期后每日提醒天数", default=5, help_text="逾期后前 N 个工作日每天提醒联络员，之后每周提醒一次。"
+    )
+    overdue_weekly = models.BooleanField("之后每周提醒", default=True)
+    escalate_after_days = models.PositiveSmallIntegerField(
+        "逾期上报督查员（工作日）", default=3, help_text="逾期满 N 个工作日后提醒督查员。"
+    )
+    monthly_report_day = models.PositiveSmallIntegerField(
+        "月度进展报送提醒日", default=25, help_text="每月该日提醒长期、周期任务报送进展。"
+    )
+    yellow_window_days = models.PositiveSmallIntegerField(
+        "黄灯预警（工作日）", default=5, help_text="距完成时限不超过 N 个工作日亮黄灯。"
+    )
+    sweep_time = models.TimeField("每日提醒时间", default=datetime.time(8, 30))
+    max_send_attempts = models.PositiveSmallIntegerField("最多发送次数", default=5)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="修改人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField("修改时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "提醒规则"
+        verbose_name_plural = "提醒规则"
+        constraints = [
+            models.CheckConstraint(condition=Q(pk=1), name="reminder_policy_singleton"),
+            models.CheckConstraint(
+                condition=Q(monthly_report_day__gte=1, monthly_report_day__lte=28), name="report_day_in_month"
+            ),
+            models.CheckConstraint(condition=Q(max_send_attempts__gte=1), name="policy_attempts_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return "提醒规则"
+
+    @classmethod
+    def current(cls) -> ReminderPolicy:
+        policy, _ = cls.objects.get_or_create(pk=1)
+        return policy
+
+
+class ClaimedSend(models.Model):
+    """What the sender keeps on anything it sends (a digest e-mail, an outbox row): the claim
+    (token and time, taken by a conditional UPDATE), attempts and the next retry, the result.
+    See obligations.reminders.outbox."""
+
+    # Counted when a send starts (see obligations.reminders.attempts), never for a claim alone.
+    attempts = models.PositiveSmallIntegerField("尝试次数", default=0)
+    next_attempt_at = models.DateTimeField("下次尝试", null=True, blank=True)
+    claimed_at = models.DateTimeField("领取时间", null=True, blank=True)
+    claim_token = models.CharField("领取标记", max_length=64, blank=True)
+    # Cleared by each claim, stamped when that claim's try starts: a claim left "sending" with it
+    # empty never reached the mail server and is queued again without a charge.
+    attempt_started_at = models.DateTimeField("本次尝试开始时间", null=True, blank=True)
+    sent_at = models.DateTimeField("发送时间", null=True, blank=True)
+    last_error = models.TextField("错误信息", blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class DigestEmail(ClaimedSend):
+    """One e-mail per recipient per day, gathering that day's reminders."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待发送"
+        SENDING = "sending", "发送中"
+        SENT = "sent", "已发送"
+        FAILED = "failed", "发送失败"
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="收件人", on_delete=models.CASCADE, related_name="digests"
+    )
+    day = models.DateField("日期")
+    status = models.CharField(
+        "状态", max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    subject = models.CharField("主题", max_length=200, blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "提醒邮件"
+        verbose_name_plural = "提醒邮件"
+        ordering = ["-day"]
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "day"], name="one_digest_per_recipient_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient} {self.day}"
+
+
+class Reminder(ClaimedSend):
+    """The outbox: one row per (task, unit, kind, stage, deadline, recipient), so nothing is sent twice."""
+
+    class Kind(models.TextChoices):
+        DUE_SOON = "due_soon", "到期提醒"
+        OVERDUE = "overdue", "逾期提醒"
+        ESCALATION = "escalation", "逾期上报"
+        REPORT_DUE = "report_due", "进展报送提醒"
+        MANUAL = "manual", "催办"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待发送"
+        SENDING = "sending", "发送中"
+        SENT = "sent", "已发送"
+        FAILED = "failed", "发送失败"
+        CANCELLED = "cancelled", "已取消"
+
+    # The unique key below starts with task, so the foreign key needs no index of its own.
+    task = models.ForeignKey(
+        Task, verbose_name="任务", on_delete=models.CASCADE, related_name="reminders", db_index=False
+    )
+    unit = models.ForeignKey(Unit, verbose_name="单位", on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField("类型", max_length=20, choices=Kind.choices)
+    # Which step of the policy this is ("T-5", "D+1", "W2", a report month, a manual request's id).
+    stage = models.CharField("阶段", max_length=40)
+    deadline = models.DateField("对应时限")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="接收人", on_delete=models.CASCADE, related_name="reminders"
+    )
+    message = models.TextField("内容", blank=True)
+    due_at = models.DateTimeField("计划发送时间")
+    # Every query on status also bounds due_at: the (status, due_at) index serves them all.
+    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.PENDING)
+    digest = models.ForeignKey(
+        DigestEmail,
+        verbose_name="所属邮件",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reminders",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="催办人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "提醒"
+        verbose_name_plural = "提醒"
+        ordering = ["-due_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["task", "unit", "kind", "stage", "deadline", "recipient"],
+                name="reminder_outbox_unique",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="sent") | Q(sent_at__isnull=False), name="reminder_sent_has_time"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "due_at"], name="reminder_status_due")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.stage} → {self.recipient}"
+
+
+class Notification(models.Model):
+    """An in-app message (站内通知) with an unread state."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="用户", on_delete=models.CASCADE, related_name="notifications"
+    )
+    title = models.CharField("标题", max_length=200)
+    body = models.TextField("内容", blank=True)
+    url = models.CharField("链接", max_length=300, blank=True)
+    reminder = models.ForeignKey(
+        Reminder,
+        verbose_name="提醒",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="notifications",
+    )
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+    read_at = models.DateTimeField("已读时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "站内通知"
+        verbose_name_plural = "站内通知"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_user_unread")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reminder", "user"],
+                condition=Q(reminder__isnull=False),
+                name="one_notification_per_reminder",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title

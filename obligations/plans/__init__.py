@@ -1,0 +1,1 @@
+"""Plans: storing an extraction (importing), the supervisor's review, the unit directory."""

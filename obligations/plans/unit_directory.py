@@ -1,0 +1,79 @@
+"""The unit directory: finding registered units by name or alias, the way the import reads names.
+
+Names are normalised with the extraction engine's own rule (PDF spaces removed, brackets unified)
+before they are compared, so the import, the supervisor's "map this unit" form, task edits and the
+command line all find the same unit for the same name.
+"""
+
+from __future__ import annotations
+
+from ..extract.units import is_generic_group, normalise_unit_name, split_units
+from ..models import Unit, UnitAlias
+
+
+def split_unit_names(text: str) -> list[str]:
+    """Names separated by 、，,；; or new lines (never inside brackets), normalised, without repeats."""
+    joined = "、".join(line for line in (text or "").splitlines())
+    names = [normalise_unit_name(name) for name in split_units(joined)]
+    return list(dict.fromkeys(name for name in names if name))
+
+
+class UnitDirectory:
+    """The units of one jurisdiction by normalised name or alias; ``resolve`` creates unknown ones.
+
+    ``registered_only`` leaves out units the import created that no supervisor has confirmed yet,
+    and inactive ones: what a supervisor may map a new name to.
+    """
+
+    def __init__(self, jurisdiction: str, *, registered_only: bool = False) -> None:
+        self.jurisdiction = jurisdiction
+        self.created: list[Unit] = []
+        self._by_name: dict[str, Unit] = {}
+        units = Unit.objects.filter(jurisdiction=jurisdiction)
+        aliases = UnitAlias.objects.filter(jurisdiction=jurisdiction).select_related("unit")
+        if registered_only:
+            units = units.filter(confirmed=True, is_active=True)
+            aliases = aliases.filter(unit__confirmed=True, unit__is_active=True)
+        # A unit's own name wins over another unit's alias of the same spelling.
+        for unit in units:
+            self._by_name.setdefault(normalise_unit_name(unit.name), unit)
+        for alias in aliases:
+            self._by_name.setdefault(normalise_unit_name(alias.name), alias.unit)
+
+    def find(self, name: str) -> Unit | None:
+        return self._by_name.get(normalise_unit_name(name))
+
+    def resolve(self, name: str) -> Unit:
+        """The unit of that name, created (unconfirmed, for the supervisor's review) if unknown."""
+        key = normalise_unit_name(name)
+        unit = self._by_name.get(key)
+        if unit is None:
+            unit = Unit.objects.create(
+                jurisdiction=self.jurisdiction,
+                name=key[:100],
+                is_group=is_generic_group(key),
+                confirmed=False,
+            )
+            self._by_name[key] = unit
+            self.created.append(unit)
+        return unit
+
+
+def find_registered(name: str, jurisdiction: str) -> Unit | None:
+    """A registered unit by name or alias: in the jurisdiction first, else the one unit of that name
+    anywhere (None when there is none or more than one)."""
+    if not normalise_unit_name(name):
+        return None
+    found = UnitDirectory(jurisdiction, registered_only=True).find(name)
+    if found is not None:
+        return found
+    elsewhere = list(Unit.objects.filter(confirmed=True, is_active=True, name=normalise_unit_name(name))[:2])
+    return elsewhere[0] if len(elsewhere) == 1 else None
+
+
+def units_named(name: str) -> set[int]:
+    """Ids of every unit, in any jurisdiction, with this name or alias (the command line's --unit)."""
+    key = normalise_unit_name(name)
+    found = set(Unit.objects.filter(name=key).values_list("pk", flat=True))
+    found |= set(UnitAlias.objects.filter(name=key).values_list("unit_id", flat=True))
+    return found

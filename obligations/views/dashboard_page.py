@@ -1,0 +1,77 @@
+"""The overdue dashboard (督办总览): supervisors' home page, read-only for leaders."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from ..dashboard.charts import bars, donut
+from ..dashboard.counts import (
+    RANKINGS,
+    KnownCount,
+    name_plans,
+    overdue_tasks,
+    plan_progress,
+    total_counts,
+    unit_ranking,
+)
+from ..dashboard.filter_bar import TaskFilterForm
+from ..light_window import light_window
+from ..models import CompletionRequest, ExtensionRequest, Task
+from ..models.lights import LIGHT_ORDER
+from ..roles import capabilities, visible_scope
+from .common import overview_required
+
+RANKING_PAGE = 10
+OVERDUE_PAGE = 20
+
+
+def ledger_export_filters(form: TaskFilterForm, day) -> dict:
+    """The dashboard's plan/unit/light filters as the ledger form's fields, for "导出本月台账"."""
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    plan, unit, light = data.get("plan"), data.get("unit"), data.get("light")
+    return {
+        "month": f"{day:%Y-%m}",
+        "plans": [plan.pk] if plan else [],
+        "units": [unit.pk] if unit else [],
+        "lights": [light] if light else [],
+    }
+
+
+@overview_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    day, cutoff = light_window()
+    form = TaskFilterForm.for_published(request.GET)
+    scope = visible_scope(request.user)
+    tasks = form.apply(Task.objects.within(scope).published(), day, cutoff)
+    plans = plan_progress(tasks, day, cutoff)
+    counts = total_counts(plans)
+    rank = request.GET.get("rank") if request.GET.get("rank") in RANKINGS else "overdue"
+    units = unit_ranking(tasks, day, cutoff, rank, all_published=not form.active and scope.sees_all_published)
+    plan_page = Paginator(plans, RANKING_PAGE).get_page(request.GET.get("ppage"))
+    name_plans(plan_page.object_list)
+    overdue = Paginator(KnownCount(overdue_tasks(tasks, day, cutoff), counts.red), OVERDUE_PAGE)
+    context = {
+        "form": form,
+        "today": day,
+        "cutoff": cutoff,
+        "counts": counts,
+        "donut": donut(counts),
+        "unit_bars": bars(units),
+        "rank": rank,
+        "rankings": RANKINGS,
+        "unit_page": Paginator(units, RANKING_PAGE).get_page(request.GET.get("upage")),
+        "plan_page": plan_page,
+        "overdue_page": overdue.get_page(request.GET.get("page")),
+        "light_links": {str(light): form.query_string(light=str(light)) for light in LIGHT_ORDER},
+    }
+    context["ledger_export"] = ledger_export_filters(form, day)
+    if capabilities(request.user).supervise:
+        context["pending_completions"] = CompletionRequest.objects.filter(
+            status=CompletionRequest.Status.PENDING
+        ).count()
+        context["pending_extensions"] = ExtensionRequest.objects.filter(
+            status=ExtensionRequest.Status.PENDING
+        ).count()
+    return render(request, "obligations/dashboard.html", context)

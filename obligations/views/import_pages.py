@@ -1,0 +1,301 @@
+"""Import review (导入审核): upload a plan, correct what the engine extracted, map units, publish."""
+
+from __future__ import annotations
+
+import difflib
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from ..extract import ExtractionError
+from ..forms import ImportForm, RowSelectionForm, SplitForm, TaskEditForm, UnitReviewForm
+from ..models import Assignment, Plan, SourceDocument, Task, Unit
+from ..plans import review
+from ..plans.importing import import_document
+from ..plans.unit_directory import find_registered
+from ..security.body_limits import accepts_body
+from ..security.invalid_input import InvalidInput
+from ..workflow import WorkflowError
+from .common import supervisor_required
+
+
+def _review_url(source_id: int, anchor: str = "") -> str:
+    return reverse("import_review", args=[source_id]) + (f"#{anchor}" if anchor else "")
+
+
+@accepts_body("import")
+@supervisor_required
+def import_list(request: HttpRequest) -> HttpResponse:
+    form = ImportForm()
+    if request.method == "POST":
+        form = ImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                outcome = import_document(
+                    upload.read(),
+                    upload.name,
+                    user=request.user,
+                    publish=False,
+                    year=form.cleaned_data["year"],
+                    jurisdiction=form.cleaned_data["jurisdiction"] or None,
+                )
+            except ExtractionError as exc:
+                form.add_error("file", str(exc))
+            else:
+                source = outcome.source
+                if outcome.created:
+                    messages.success(
+                        request,
+                        f"已导入“{source.original_name}”：{len(outcome.plans)} 个方案，{outcome.task_count} 项任务。"
+                        "请核对后发布，发布前联络员看不到这些任务。",
+                    )
+                else:
+                    uploader = source.uploaded_by
+                    who = (uploader.get_full_name() or uploader.get_username()) if uploader else "他人"
+                    messages.info(
+                        request,
+                        f"该文件此前已导入（{source.uploaded_at:%Y年%m月%d日 %H:%M}，{who}，原文件名“{source.original_name}”），"
+                        "没有重复导入；以下是该文件的审核页面。",
+                    )
+                return redirect(_review_url(source.pk))
+    sources = SourceDocument.objects.select_related("uploaded_by").annotate(
+        plan_count=Count("plans", distinct=True),
+        draft_count=Count("plans", filter=Q(plans__status=Plan.Status.DRAFT), distinct=True),
+        task_count=Count("plans__tasks"),
+    )
+    page = Paginator(sources.order_by("-uploaded_at"), 20).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "obligations/import_list.html",
+        {"form": form, "page": page},
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+def _row_form(task: Task, data=None) -> TaskEditForm:
+    form = TaskEditForm(
+        data, initial=None if data else TaskEditForm.initial_for(task), auto_id=f"id_t{task.pk}_%s"
+    )
+    for field in form.fields.values():
+        field.widget.attrs["form"] = f"rowform-{task.pk}"
+    return form
+
+
+def _suggestions(unit: Unit, registered: list[str]) -> list[str]:
+    """Registered names the unknown one probably means (same words, or containing it in brackets)."""
+    contains = [name for name in registered if unit.name in name or name in unit.name]
+    close = difflib.get_close_matches(unit.name, registered, n=3, cutoff=0.6)
+    return list(dict.fromkeys(contains + close))[:4]
+
+
+def render_review(
+    request: HttpRequest,
+    source: SourceDocument,
+    bound: dict[int, TaskEditForm] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    bound = bound or {}
+    assignments = Prefetch(
+        "assignments", queryset=Assignment.objects.select_related("unit").order_by("role", "position")
+    )
+    plans = list(
+        source.plans.prefetch_related(
+            Prefetch("tasks", queryset=Task.objects.order_by("order").prefetch_related(assignments))
+        )
+    )
+    rows = []
+    for plan in plans:
+        plan_rows = [(task, bound.get(task.pk) or _row_form(task)) for task in plan.tasks.all()]
+        rows.append((plan, plan_rows, sum(1 for task, _ in plan_rows if task.needs_review)))
+    pending_units = list(review.unconfirmed_units(plans).annotate(uses=Count("assignments")))
+    registered_units = Unit.objects.filter(confirmed=True, is_active=True)
+    jurisdictions = {unit.jurisdiction for unit in pending_units} or {source.jurisdiction}
+    registered = list(
+        registered_units.filter(jurisdiction__in=jurisdictions)
+        .order_by("name")
+        .values_list("name", flat=True)
+    ) or list(registered_units.order_by("name").values_list("name", flat=True)[:1000])
+    for unit in pending_units:
+        unit.suggestions = _suggestions(unit, registered)
+    return render(
+        request,
+        "obligations/import_review.html",
+        {
+            "source": source,
+            "rows": rows,
+            "pending_units": pending_units,
+            "registered": registered,
+            "has_drafts": any(plan.status == Plan.Status.DRAFT for plan in plans),
+            "warnings": (source.extraction or {}).get("warnings", []),
+        },
+        status=status,
+    )
+
+
+@supervisor_required
+def import_review(request: HttpRequest, pk: int) -> HttpResponse:
+    return render_review(request, get_object_or_404(SourceDocument, pk=pk))
+
+
+@supervisor_required
+@require_POST
+def review_row_save(request: HttpRequest, pk: int) -> HttpResponse:
+    task = get_object_or_404(Task.objects.select_related("plan__source"), pk=pk)
+    source = task.plan.source
+    form = _row_form(task, request.POST)
+    if form.is_valid():
+        try:
+            changes = form.save(task, request.user)
+        except WorkflowError as exc:
+            messages.error(request, f"第 {task.order} 项：{exc}")
+            task.refresh_from_db()
+            data = form.data.copy()
+            data["version"] = str(task.version)
+            form.data = data
+            return render_review(request, source, {task.pk: form}, status=409)
+        messages.success(
+            request, f"第 {task.order} 项已保存。" if changes else f"第 {task.order} 项没有修改。"
+        )
+        return redirect(
+            _review_url(source.pk, f"row-{task.pk}") if source else reverse("task_detail", args=[task.pk])
+        )
+    messages.error(request, f"第 {task.order} 项有误，请按提示修改。")
+    return render_review(request, source, {task.pk: form}, status=400)
+
+
+def _form_errors(form) -> str:
+    return "；".join(str(error) for errors in form.errors.values() for error in errors)
+
+
+def _selected_tasks(source: SourceDocument, ids: list[int]) -> list[Task]:
+    return list(
+        Task.objects.filter(pk__in=ids, plan__source=source)
+        .select_related("plan")
+        .order_by("plan_id", "order")
+    )
+
+
+@supervisor_required
+@require_POST
+def review_rows(request: HttpRequest, pk: int) -> HttpResponse:
+    """Merge or drop the ticked rows."""
+    source = get_object_or_404(SourceDocument, pk=pk)
+    form = RowSelectionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"操作未执行：{_form_errors(form)}")
+        return render_review(request, source, status=400)
+    tasks = _selected_tasks(source, form.cleaned_data["selected"])
+    try:
+        if form.cleaned_data["action"] == "merge":
+            kept = review.merge_tasks(tasks, user=request.user)
+            messages.success(request, f"已将 {len(tasks)} 项合并为第 {kept.order} 项。")
+            return redirect(_review_url(source.pk, f"row-{kept.pk}"))
+        count = review.drop_tasks(tasks, user=request.user)
+        messages.success(request, f"已删除 {count} 项。")
+    except WorkflowError as exc:
+        messages.error(request, str(exc))
+    return redirect(_review_url(source.pk))
+
+
+@supervisor_required
+def review_split(request: HttpRequest, pk: int) -> HttpResponse:
+    task = get_object_or_404(Task.objects.select_related("plan__source"), pk=pk)
+    form = SplitForm(request.POST or None, initial={"parts": task.text})
+    if request.method == "POST" and form.is_valid():
+        try:
+            parts = review.split_task(task, form.cleaned_data["parts"], user=request.user)
+        except WorkflowError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"已拆分为 {len(parts)} 项。")
+            return redirect(_review_url(task.plan.source_id, f"row-{task.pk}"))
+    return render(
+        request,
+        "obligations/review_split.html",
+        {"task": task, "form": form},
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+def _unit_review(request: HttpRequest, pk: int) -> tuple[Unit, SourceDocument, UnitReviewForm]:
+    """The unconfirmed unit, the import it is reviewed in and the checked form (400 when forged)."""
+    unit = get_object_or_404(Unit, pk=pk, confirmed=False)
+    form = UnitReviewForm(request.POST)
+    if not form.is_valid():
+        raise InvalidInput(f"请求无效：{_form_errors(form)}")
+    return unit, get_object_or_404(SourceDocument, pk=form.cleaned_data["source"]), form
+
+
+@supervisor_required
+@require_POST
+def unit_map(request: HttpRequest, pk: int) -> HttpResponse:
+    unit, source, form = _unit_review(request, pk)
+    name = form.cleaned_data["target"].strip()
+    target = find_registered(name, unit.jurisdiction)
+    if target is None:
+        messages.error(request, f"未找到名为“{name}”的已登记单位，请从列表中选择。")
+        return redirect(_review_url(source.pk, "units"))
+    try:
+        review.map_unit(unit, target, user=request.user)
+    except WorkflowError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"已将“{unit.name}”映射为“{target.name}”，以后导入时将自动识别。")
+    return redirect(_review_url(source.pk, "units"))
+
+
+@supervisor_required
+@require_POST
+def unit_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    unit, source, _form = _unit_review(request, pk)
+    review.confirm_unit(unit, user=request.user)
+    messages.success(request, f"已确认“{unit.name}”为新单位。")
+    return redirect(_review_url(source.pk, "units"))
+
+
+@supervisor_required
+@require_POST
+def units_confirm_all(request: HttpRequest, pk: int) -> HttpResponse:
+    source = get_object_or_404(SourceDocument, pk=pk)
+    units = list(review.unconfirmed_units(source.plans.all()))
+    for unit in units:
+        review.confirm_unit(unit, user=request.user)
+    if units:
+        messages.success(request, f"已确认 {len(units)} 个新单位：" + "、".join(unit.name for unit in units))
+    else:
+        messages.info(request, "没有待确认的单位。")
+    return redirect(_review_url(source.pk, "units"))
+
+
+@supervisor_required
+@require_POST
+def plan_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = get_object_or_404(Plan, pk=pk)
+    try:
+        review.publish_plan(plan, user=request.user)
+    except WorkflowError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"《{plan.title}》已发布，承办单位的联络员现在可以看到这些任务。")
+    if plan.source_id:
+        return redirect(_review_url(plan.source_id))
+    return redirect("task_list")
+
+
+@supervisor_required
+@require_POST
+def import_discard(request: HttpRequest, pk: int) -> HttpResponse:
+    source = get_object_or_404(SourceDocument, pk=pk)
+    try:
+        name = review.discard_source(source, user=request.user)
+    except WorkflowError as exc:
+        messages.error(request, str(exc))
+        return redirect(_review_url(source.pk))
+    messages.success(request, f"已删除导入文件“{name}”及其未发布的任务。")
+    return redirect("import_list")
