@@ -7,6 +7,7 @@ import contextlib
 import os
 import signal
 import subprocess
+import tempfile
 from collections.abc import Callable
 
 from .records import ExtractionError
@@ -30,28 +31,33 @@ def run(
 
     ``check_cancel`` is called about every half second while the helper runs.
     """
-    try:
-        process = subprocess.Popen(
-            command,
-            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=env,
-            cwd=cwd,
-            start_new_session=True,  # its own process group: killpg reaches its children too
-        )
-    except FileNotFoundError as exc:
-        raise ExtractionError(missing) from exc
+    # Input goes through an unlinked temporary file, not a pipe: communicate() with a time-out stops
+    # feeding a pipe after its first time-out (CPython only registers stdin for writing when given the
+    # input again, and refuses it again), so a helper reading a large stdin slowly waited forever.
+    with tempfile.TemporaryFile() if stdin is not None else contextlib.nullcontext() as source:
+        if source is not None:
+            source.write(stdin)
+            source.seek(0)
+        try:
+            process = subprocess.Popen(
+                command,
+                stdin=source if source is not None else subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=env,
+                cwd=cwd,
+                start_new_session=True,  # its own process group: killpg reaches its children too
+            )
+        except FileNotFoundError as exc:
+            raise ExtractionError(missing) from exc
     waited = 0.0
-    pending = stdin
     try:
         while True:
             step = min(0.5, max(0.05, timeout - waited))
             try:
-                out, err = process.communicate(input=pending, timeout=step)
+                out, err = process.communicate(timeout=step)
                 return subprocess.CompletedProcess(command, process.returncode, out, err)
             except subprocess.TimeoutExpired:
-                pending = None  # communicate() keeps feeding stdin across calls
                 waited += step
                 if check_cancel is not None:
                     check_cancel()
