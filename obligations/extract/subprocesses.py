@@ -7,8 +7,9 @@ import contextlib
 import os
 import signal
 import subprocess
-import tempfile
+import threading
 from collections.abc import Callable
+from pathlib import Path
 
 from .records import ExtractionError
 
@@ -31,45 +32,55 @@ def run(
 
     ``check_cancel`` is called about every half second while the helper runs.
     """
-    # Input goes through an unlinked temporary file, not a pipe: communicate() with a time-out stops
-    # feeding a pipe after its first time-out (CPython only registers stdin for writing when given the
-    # input again, and refuses it again), so a helper reading a large stdin slowly waited forever.
-    with tempfile.TemporaryFile() if stdin is not None else contextlib.nullcontext() as source:
-        if source is not None:
-            source.write(stdin)
-            source.seek(0)
+    try:
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            cwd=cwd,
+            start_new_session=True,  # its own process group: killpg reaches its children too
+        )
+    except FileNotFoundError as exc:
+        raise ExtractionError(missing) from exc
+    # communicate() runs in a thread with no time limit: retrying communicate(timeout=…) after a
+    # TimeoutExpired stops feeding stdin on CPython 3.11 (it re-registers stdin only when input is
+    # passed again, which it then refuses), so a large image piped to Tesseract on a busy machine
+    # would hang. The caller's thread keeps the clock and the cancel check, and kills on either.
+    result: dict[str, tuple[bytes, bytes]] = {}
+    failure: list[BaseException] = []
+
+    def talk() -> None:
         try:
-            process = subprocess.Popen(
-                command,
-                stdin=source if source is not None else subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                env=env,
-                cwd=cwd,
-                start_new_session=True,  # its own process group: killpg reaches its children too
-            )
-        except FileNotFoundError as exc:
-            raise ExtractionError(missing) from exc
+            result["output"] = process.communicate(input=stdin)
+        except BaseException as exc:  # reported to the caller's thread
+            failure.append(exc)
+
+    talker = threading.Thread(target=talk, name=f"run-{Path(command[0]).name}", daemon=True)
+    talker.start()
     waited = 0.0
     try:
         while True:
             step = min(0.5, max(0.05, timeout - waited))
-            try:
-                out, err = process.communicate(timeout=step)
+            talker.join(step)
+            if not talker.is_alive():
+                if failure:
+                    raise failure[0]
+                out, err = result["output"]
                 return subprocess.CompletedProcess(command, process.returncode, out, err)
-            except subprocess.TimeoutExpired:
-                waited += step
-                if check_cancel is not None:
-                    check_cancel()
-                if waited >= timeout:
-                    raise TimedOut from None
+            waited += step
+            if check_cancel is not None:
+                check_cancel()
+            if waited >= timeout:
+                raise TimedOut
     except BaseException:
         _kill(process)
+        talker.join(10)
         raise
 
 
 def _kill(process: subprocess.Popen[bytes]) -> None:
+    # The talker thread reaps the process; killing the group ends its pipes, so communicate returns.
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)
-    with contextlib.suppress(subprocess.TimeoutExpired, ValueError, OSError):
-        process.communicate(timeout=5)
