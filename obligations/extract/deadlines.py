@@ -118,7 +118,9 @@ _CLAUSE_START = set("。；;！？!?\n：:")
 # end is the task's deadline. What joins the two ends, and a bare start year before an end.
 _RANGE_LINK = re.compile(rf"{_S}(?:起{_S})?(?:[—–\-~～]+|至|到){_S}")
 _RANGE_START_YEAR = re.compile(rf"(?:19|20)[0-9]{{2}}{_S}年?{_S}(?:起{_S})?(?:[—–\-~～]+|至|到){_S}$")
-# A range alone in brackets, "…行动计划（2018—2020年）": a title's period, not the task's.
+# A range of whole years alone in brackets, "…行动计划（2018—2020年）": a title's period, not the
+# task's; a bracketed range of months or days ("专项整治（2019年3月至6月）") is the task's own.
+_YEARS_ONLY = re.compile(r"[0-9\s年—–\-~～至到起]+")
 _RANGE_MODIFIER = re.compile(r"\s*[\u4e00-\u9fff]{0,4}的")  # "2016—2020年的数据"
 _BRACKET_BEFORE = re.compile(r"[（(]\s*$")
 _BRACKET_AFTER = re.compile(r"\s*[）)]")
@@ -507,10 +509,11 @@ def _ranges(items: list[_Found], text: str) -> list[_Found]:
 def _range_candidate(item: _Found, text: str) -> bool:
     """A range in task text is the task's period, so its end is the deadline; unless it is the
     period of something named ("《…（2018—2020年）》", "行动计划（2018—2020年）") or describes
-    something ("2016—2020年的数据")."""
+    something ("2016—2020年的数据"); a bracketed range of months or days is the task's own period."""
     if _inside_book_title(text, item.start) or _RANGE_MODIFIER.match(text, item.end):
         return False
-    return not (_BRACKET_BEFORE.search(text, 0, item.start) and _BRACKET_AFTER.match(text, item.end))
+    bracketed = _BRACKET_BEFORE.search(text, 0, item.start) and _BRACKET_AFTER.match(text, item.end)
+    return not (bracketed and _YEARS_ONLY.fullmatch(item.raw))
 
 
 def find_text_deadline(text: str, ctx: DeadlineContext | None = None) -> Deadline | None:

@@ -193,6 +193,8 @@ def test_month_before_is_read_as_month_end_and_flagged() -> None:
         ("2020—2025年根据企业融资情况给予奖励。", "2020—2025年", "2025-12-31"),
         ("自2021年3月起至2021年9月，开展专项整治。", "2021年3月起至2021年9月", "2021-09-30"),
         ("9月底前完成摸底，2021年10月—12月集中整改。", "2021年10月—12月", "2021-12-31"),
+        # In brackets a range of months is the task's own period (a range of whole years is a title's).
+        ("开展燃气安全专项整治（2021年3月至6月）。", "2021年3月至6月", "2021-06-30"),
     ],
 )
 def test_completion_date_found_in_task_text(text: str, raw: str, expected: str) -> None:
