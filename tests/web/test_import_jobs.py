@@ -20,6 +20,7 @@ from django.utils import timezone
 from django_q.models import OrmQ
 
 from obligations.extract import ExtractionCancelled
+from obligations.filetypes import IMPORT_EXTENSIONS
 from obligations.models import ChangeLog, ImportJob, Plan, SourceDocument, Task
 from obligations.plans import import_jobs
 from obligations.plans.import_jobs import ENTRY_POINT, run_import_job
@@ -32,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SMALL = Path(__file__).parent / "data" / "small_plan.txt"
 LEGACY_DOC = ROOT / "extract" / "data" / "real" / "variants" / "r01_lishan_2023.doc"
 SCAN = ROOT / "extract" / "data" / "plan_scanned.pdf"
+VARIANTS = ROOT / "extract" / "data" / "real" / "variants"
 TEXT_PDF = ROOT / "extract" / "data" / "plan_text_layer.pdf"
 
 
@@ -56,6 +58,30 @@ def test_small_text_files_still_finish_within_the_request(world, as_user, libreo
         assert re.fullmatch(r"/imports/\d+/", response["Location"]), (path.name, response["Location"])
     assert not ImportJob.objects.exists() and not OrmQ.objects.exists()
     assert SourceDocument.objects.count() == 2
+
+
+def test_the_upload_form_takes_every_format_the_engine_reads(world, as_user, libreoffice):
+    client = as_user(world.supervisor)
+    form = client.get(reverse("import_list")).content.decode()
+    assert f'accept="{",".join(f".{ext}" for ext in IMPORT_EXTENSIONS)}"' in form
+    # Read directly (OFD's text layer, a saved web page): imported within the request.
+    for name in ("r02_huaian_2022.ofd", "r03_guandu_2016.html", "r05_caidian_2023.mhtml"):
+        response = post(client, VARIANTS / name)
+        assert re.fullmatch(r"/imports/\d+/", response["Location"]), (name, response["Location"])
+        assert SourceDocument.objects.filter(original_name=name).get().plans.get().tasks.exists()
+    # Converted by LibreOffice first: background jobs (the .et holds the .xls's very bytes, so it
+    # joins that job).
+    wps, xls, et = (
+        job_of(post(client, VARIANTS / name))
+        for name in ("r01_lishan_2023.wps", "r06_huoshan_2025.xls", "r06_huoshan_2025.et")
+    )
+    assert (wps.state, xls.state, wps.original_name, et) == ("queued", "queued", "r01_lishan_2023.wps", xls)
+    assert SourceDocument.objects.count() == 3 and ImportJob.objects.count() == 2
+    # Checked by its bytes as before: a web page renamed to .ofd is refused, nothing written.
+    renamed = post(client, VARIANTS / "r03_guandu_2016.html", name="方案.ofd")
+    assert renamed.status_code == 400
+    assert "文件“方案.ofd”的内容不是有效的OFD 版式文件" in renamed.content.decode()
+    assert SourceDocument.objects.count() == 3 and ImportJob.objects.count() == 2
 
 
 def test_a_legacy_file_goes_to_the_background_and_ends_on_the_review(world, as_user, libreoffice, settings):
