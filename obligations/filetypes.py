@@ -52,7 +52,8 @@ KINDS: dict[str, FileKind] = {
     )
 }
 
-# Plan files the extraction engine reads (the import form's list of allowed extensions).
+# The one list of plan files the extraction engine reads: the web import form accepts exactly these
+# (each checked by its bytes above) and the import commands name them in their help.
 IMPORT_EXTENSIONS = (
     "txt",
     "md",

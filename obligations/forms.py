@@ -9,13 +9,11 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
 from .dates import today
-from .filetypes import FileTypeError, check_upload
+from .filetypes import IMPORT_EXTENSIONS, FileTypeError, check_upload
 from .models import Task, Unit
 from .security.ids import IdField, IdListField, IdModelMultipleChoiceField, PlainIntegerField
 from .workflow import edit_task
 from .workflow.evidence import ALLOWED_EVIDENCE, MAX_FILES, check_evidence
-
-ALLOWED_IMPORTS = ("txt", "md", "docx", "xlsx", "pdf")
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -268,7 +266,9 @@ class UnitReviewForm(forms.Form):
 class ImportForm(forms.Form):
     file = forms.FileField(
         label="方案文件",
-        help_text=f"支持 .txt、.md、.docx、.xlsx、.pdf，不超过 {settings.TRACKER_MAX_IMPORT_BYTES // 1048576} MB。",
+        help_text="支持 "
+        + "、".join(f".{ext}" for ext in IMPORT_EXTENSIONS)
+        + f"（含扫描件），不超过 {settings.TRACKER_MAX_IMPORT_BYTES // 1048576} MB。",
         error_messages={"required": "请选择要导入的文件。", "empty": "上传的文件是空的。"},
     )
     year = forms.IntegerField(
@@ -284,7 +284,7 @@ class ImportForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["file"].widget.attrs["accept"] = ",".join(f".{ext}" for ext in ALLOWED_IMPORTS)
+        self.fields["file"].widget.attrs["accept"] = ",".join(f".{ext}" for ext in IMPORT_EXTENSIONS)
 
     def clean_file(self) -> UploadedFile:
         upload = self.cleaned_data["file"]
@@ -294,7 +294,7 @@ class ImportForm(forms.Form):
                 f"文件过大（{upload.size / 1048576:.1f} MB），上限为 {limit / 1048576:.0f} MB。"
             )
         try:
-            check_upload(upload.name, upload.file, ALLOWED_IMPORTS)
+            check_upload(upload.name, upload.file, IMPORT_EXTENSIONS)
         except FileTypeError as exc:
             raise forms.ValidationError(str(exc)) from exc
         return upload

@@ -176,6 +176,15 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"
 TRACKER_MAX_IMPORT_BYTES = env_int("TRACKER_MAX_IMPORT_BYTES", 50 * 1024 * 1024)
 TRACKER_MAX_EVIDENCE_BYTES = env_int("TRACKER_MAX_EVIDENCE_BYTES", 20 * 1024 * 1024)
+# Plan imports: a file up to this size whose reading needs no conversion or OCR is imported within
+# the upload request; anything larger or slower runs as a background job (obligations.plans.import_jobs).
+TRACKER_IMPORT_INLINE_BYTES = env_int("TRACKER_IMPORT_INLINE_BYTES", 2 * 1024 * 1024)
+# A running import job writes a heartbeat this often; one silent for TRACKER_IMPORT_STALE_SECONDS
+# lost its worker (killed, crashed) and is shown as failed, with a retry button.
+TRACKER_IMPORT_HEARTBEAT_SECONDS = env_int("TRACKER_IMPORT_HEARTBEAT_SECONDS", 5)
+TRACKER_IMPORT_STALE_SECONDS = env_int("TRACKER_IMPORT_STALE_SECONDS", 60)
+# django-q's time limit for one import job (a 300-page scan at about 4 s a page needs 20 minutes).
+TRACKER_IMPORT_TIMEOUT_SECONDS = env_int("TRACKER_IMPORT_TIMEOUT_SECONDS", 1800)
 TRACKER_MAX_EVIDENCE_FILES = 10  # evidence files per report or completion request
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

@@ -8,7 +8,8 @@ Two entry points:
 * ``find_text_deadline(text, ctx)`` looks for the completion date inside a task's own text
   ("8月底前依托…；9月底前完成…"): stricter, because task text also holds start dates, policy
   periods, processing limits and years that are part of names; when several dates qualify the
-  final (latest) one wins.
+  final (latest) one wins. A date range there ("2019年1月1日至12月31日") counts by its end (the
+  team's rule), unless it is a title's period ("行动计划（2018—2020年）").
 
 A date the calendar does not have ("2018年11月31日") is reported in ``issue`` and mapped to the
 month's last day, never silently and never by raising.
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import calendar as _calendar
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 import cn2an
@@ -113,6 +114,16 @@ _TARGET_LEAD = re.compile(r"(?:力争|争取|确保|到|计划|预计|实现|于
 _DENY_LEAD = re.compile(r"(?:自|从|至|截至|截止|截止到|延长至|延至|有效期|期限|[—–\-~～])\s*$")
 _BARE_DENY_NEXT = set("度版以起开的内间期来中初前后至到第全上下之底末终")
 _CLAUSE_START = set("。；;！？!?\n：:")
+# A date range inside task text ("2019年1月1日至12月31日", "2020—2025年"): the team's rule is that its
+# end is the task's deadline. What joins the two ends, and a bare start year before an end.
+_RANGE_LINK = re.compile(rf"{_S}(?:起{_S})?(?:[—–\-~～]+|至|到){_S}")
+_RANGE_START_YEAR = re.compile(rf"(?:19|20)[0-9]{{2}}{_S}年?{_S}(?:起{_S})?(?:[—–\-~～]+|至|到){_S}$")
+# A range of whole years alone in brackets, "…行动计划（2018—2020年）": a title's period, not the
+# task's; a bracketed range of months or days ("专项整治（2019年3月至6月）") is the task's own.
+_YEARS_ONLY = re.compile(r"[0-9\s年—–\-~～至到起]+")
+_RANGE_MODIFIER = re.compile(r"\s*[\u4e00-\u9fff]{0,4}的")  # "2016—2020年的数据"
+_BRACKET_BEFORE = re.compile(r"[（(]\s*$")
+_BRACKET_AFTER = re.compile(r"\s*[）)]")
 
 
 @dataclass(frozen=True)
@@ -170,6 +181,7 @@ class _Found:
     flags: list[str] = field(default_factory=list)
     kind: str = ""  # numeric, day, month, xun, half, quarter, whole, yend, bare, month_only
     has_suffix: bool = False
+    rolled: str | None = None  # the flag added when a yearless date before the issue date moved on a year
 
 
 def _resolve(match: re.Match[str], text: str, year: int | None, ctx: DeadlineContext) -> _Found | None:
@@ -269,7 +281,8 @@ def _finish(found: _Found, year: int | None, month: int, day: int | None, ctx: D
         )
     if found.explicit_year is None and ctx.issued is not None and result < ctx.issued - timedelta(days=90):
         result += relativedelta(years=1)
-        found.flags.append(f"“{found.raw.strip()}”未写年份，早于印发日期，按次年 {result.year} 年计算")
+        found.rolled = f"“{found.raw.strip()}”未写年份，早于印发日期，按次年 {result.year} 年计算"
+        found.flags.append(found.rolled)
     found.date = result
     return found
 
@@ -471,11 +484,46 @@ def _text_candidate(item: _Found, text: str) -> bool:
     return bool(re.search(r"(?:到|力争|争取|确保)\s*$", before))
 
 
+def _ranges(items: list[_Found], text: str) -> list[_Found]:
+    """Date ranges in text, each as one expression from its start to its end, dated by its end."""
+    ranges: list[_Found] = []
+    for index, item in enumerate(items):
+        previous = items[index - 1] if index else None
+        end = replace(item, flags=list(item.flags))
+        if previous is not None and _RANGE_LINK.fullmatch(text, previous.end, item.start):
+            start = previous.start
+            if end.rolled and previous.date is not None and end.date is not None:
+                # "2019年1月1日至12月31日": the end's year is the start's, not one after the issue date.
+                end.flags.remove(end.rolled)
+                end.date -= relativedelta(years=1)
+                if end.date < previous.date:
+                    end.date += relativedelta(years=1)
+        elif year := _RANGE_START_YEAR.search(text, 0, item.start):
+            start = year.start()
+        else:
+            continue
+        ranges.append(replace(end, start=start, raw=text[start : item.end]))
+    return ranges
+
+
+def _range_candidate(item: _Found, text: str) -> bool:
+    """A range in task text is the task's period, so its end is the deadline; unless it is the
+    period of something named ("《…（2018—2020年）》", "行动计划（2018—2020年）") or describes
+    something ("2016—2020年的数据"); a bracketed range of months or days is the task's own period."""
+    if _inside_book_title(text, item.start) or _RANGE_MODIFIER.match(text, item.end):
+        return False
+    bracketed = _BRACKET_BEFORE.search(text, 0, item.start) and _BRACKET_AFTER.match(text, item.end)
+    return not (bracketed and _YEARS_ONLY.fullmatch(item.raw))
+
+
 def find_text_deadline(text: str, ctx: DeadlineContext | None = None) -> Deadline | None:
-    """The final completion date written inside a task's text, or None."""
+    """The final completion date written inside a task's text, or None. A date range counts by its end."""
     ctx = ctx or DeadlineContext()
     folded = fold(text)
-    candidates = [item for item in _expressions(folded, ctx) if _text_candidate(item, folded)]
+    items = _expressions(folded, ctx)
+    candidates = [item for item in items if _text_candidate(item, folded)]
+    candidates += [item for item in _ranges(items, folded) if _range_candidate(item, folded)]
+    candidates.sort(key=lambda item: item.start)
     dated = [item for item in candidates if item.date is not None or item.issue]
     if dated:
         return _to_deadline(_latest(dated))

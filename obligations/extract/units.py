@@ -23,6 +23,10 @@ _UNIT_SUFFIX = re.compile(
     r"医院|协会|商会|联合会|总工会|团委|妇联|残联|科协|侨联|工商联|红十字会|指挥部|专班|小组|平台|"
     r"供电部|分中心|大队|中队|支队|总队|分局|监狱|电视台|报社|研究院|研究所|基地|市场|交易所|服务局|股权|"
     r"署|大学|学院|党校|文联|研究会|基金会|合作社|电台|融媒体中心|"
+    # A body's own word for itself after its name: a people's organisation's or party's central body
+    # (共青团中央, 民盟中央; "中央" alone, as in 中央和国家机关工委, is not one), a party group (党组),
+    # the army's local commands (军分区, 警备区).
+    r"(?<=[\u4e00-\u9fff])(?:中央|党组)|军区|军分区|警备区|"
     r"镇街|镇办|各级|各区县|各县区|各市|各区|各县)(?:（[^（）]*）|\([^()]*\))?(?:等[^、，,；;]{0,20})?$"
 )
 _GENERIC = re.compile(
@@ -42,6 +46,9 @@ _NOTE_PAREN = re.compile(r"[（(](?:以下(?:简称|统称|称)|简称)[^（）(
 _ETC_TAIL = re.compile(r"等(?:[^、，,；;]{0,20})$")
 _TRAILING_PUNCT = re.compile(r"[。．.，,、；;：:\s]+$")
 _JOINER = re.compile(r"(?<=.)(?:和|及|与|以及)(?=.)")
+# "等" closes an enumeration ("A、B等" = A, B and others); a joiner right after it adds another party:
+# "B等和各省级人民政府" is "B等" and "各省级人民政府".
+_ETC_JOINER = re.compile(r"(?<=.)等(?:以及|和|及|与)(?=.)")
 
 
 @lru_cache(maxsize=32)
@@ -104,7 +111,12 @@ def _clean(part: str) -> str:
 
 
 def _split_joined(name: str) -> list[str]:
-    """Split "A和B"/"A及B" only when both sides are specific units (not "区应急局及有关部门")."""
+    """Split "A和B"/"A及B" only when both sides are specific units (not "区应急局及有关部门"), and
+    "A等和B" whenever both sides name units (B may be a group: "各省级人民政府")."""
+    for match in _ETC_JOINER.finditer(name):
+        left, right = name[: match.start() + 1], name[match.end() :]
+        if not depth_at(name, match.start()) and looks_like_unit(left) and looks_like_unit(right):
+            return [left, *_split_joined(right)]
     for match in _JOINER.finditer(name):
         left, right = name[: match.start()], name[match.end() :]
         if depth_at(name, match.start()):
@@ -134,7 +146,8 @@ def depth_at(text: str, index: int) -> int:
 def split_units(text: str) -> list[str]:
     """Split a unit list as a plan writes it into names.
 
-    Splits on 、，,；; outside brackets, and on 和/及 only between two specific units; removes
+    Splits on 、，,；; outside brackets, on 和/及 only between two specific units, and after a "等"
+    that closes an enumeration ("A等和B"); removes
     whitespace (PDF layout), notes such as "（以下简称…）" and role verbs ("牵头", "按职责分工负责").
     """
     names: list[str] = []

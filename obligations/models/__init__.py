@@ -1,3 +1,4 @@
+from .background_imports import ImportJob
 from .calendar import HolidayOverride, HolidayYear
 from .changelog import ChangeLog
 from .delivery import DigestEmail, Notification, Reminder, ReminderPolicy
@@ -17,6 +18,7 @@ __all__ = [
     "ExtensionRequest",
     "HolidayOverride",
     "HolidayYear",
+    "ImportJob",
     "LedgerExport",
     "Membership",
     "Notification",

@@ -16,12 +16,15 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from ..extract import ExtractedTask, ExtractionError, ExtractionResult, extract_bytes
+from ..extract import ExtractedTask, ExtractionError, ExtractionResult, Progress, extract_bytes
+from ..extract.progress import report
 from ..extract.units import normalise_unit_name
 from ..holidays import get_calendar
 from ..models import Assignment, Plan, SourceDocument, Task, Unit
 from ..workflow import audit
 from .unit_directory import UnitDirectory
+
+STORING = "store"  # the stage after the engine's: writing the plans (progress callbacks hear it)
 
 
 @dataclass
@@ -141,18 +144,28 @@ def import_document(
     publish: bool = False,
     year: int | None = None,
     jurisdiction: str | None = None,
+    progress: Progress | None = None,
 ) -> ImportOutcome:
-    """Extract and store a plan file. Raises ExtractionError for bad input, writing nothing."""
+    """Extract and store a plan file. Raises ExtractionError for bad input, writing nothing.
+
+    ``progress(stage, done, total)`` hears the engine's stages and then ("store", 0, 1) just before
+    anything is written; raising ExtractionCancelled from it (the user cancelled) writes nothing."""
     digest = sha256_of(data)
     existing = SourceDocument.objects.filter(sha256=digest).first()
     if existing is not None:
         return ImportOutcome(source=existing, created=False, plans=list(existing.plans.all()))
 
     result = extract_bytes(
-        data, filename, year=year, max_bytes=settings.TRACKER_MAX_IMPORT_BYTES, calendar=get_calendar()
+        data,
+        filename,
+        year=year,
+        max_bytes=settings.TRACKER_MAX_IMPORT_BYTES,
+        calendar=get_calendar(),
+        progress=progress,
     )
     if result.task_count == 0:
         raise ExtractionError(f"未在“{filename}”中识别到任何带责任单位或完成时限的任务。")
+    report(progress, STORING, 0, 1)
     where = _plan_jurisdiction(result, jurisdiction)
     source = SourceDocument(
         original_name=Path(filename).name[:255],

@@ -1,7 +1,9 @@
-"""Import review (导入审核): upload a plan, correct what the engine extracted, map units, publish."""
+"""Import review (导入审核): upload a plan, correct what the engine extracted, map units, publish.
+(Background imports have their progress page in import_progress.py.)"""
 
 from __future__ import annotations
 
+import datetime
 import difflib
 
 from django.contrib import messages
@@ -10,13 +12,14 @@ from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from ..extract import ExtractionError
 from ..forms import ImportForm, RowSelectionForm, SplitForm, TaskEditForm, UnitReviewForm
-from ..models import Assignment, Plan, SourceDocument, Task, Unit
+from ..models import Assignment, ImportJob, Plan, SourceDocument, Task, Unit
 from ..plans import review
-from ..plans.importing import import_document
+from ..plans.import_jobs import expire_stale, submit_import
 from ..plans.unit_directory import find_registered
 from ..security.body_limits import accepts_body
 from ..security.invalid_input import InvalidInput
@@ -28,6 +31,42 @@ def _review_url(source_id: int, anchor: str = "") -> str:
     return reverse("import_review", args=[source_id]) + (f"#{anchor}" if anchor else "")
 
 
+def announce_import(request: HttpRequest, source: SourceDocument, created: bool) -> None:
+    """The message shown on top of the review page after an upload, inline or from the background."""
+    if created:
+        plans = source.plans.count()
+        tasks = Task.objects.filter(plan__source=source).count()
+        messages.success(
+            request,
+            f"已导入“{source.original_name}”：{plans} 个方案，{tasks} 项任务。"
+            "请核对后发布，发布前联络员看不到这些任务。",
+        )
+        return
+    uploader = source.uploaded_by
+    who = (uploader.get_full_name() or uploader.get_username()) if uploader else "他人"
+    messages.info(
+        request,
+        f"该文件此前已导入（{timezone.localtime(source.uploaded_at):%Y年%m月%d日 %H:%M}，{who}，"
+        f"原文件名“{source.original_name}”），没有重复导入；以下是该文件的审核页面。",
+    )
+
+
+def _recent_jobs():
+    """Background imports worth showing beside the upload form: those still going, failed ones
+    awaiting a retry, and what ended otherwise in the last week."""
+    week_ago = timezone.now() - datetime.timedelta(days=7)
+    return (
+        ImportJob.objects.exclude(state=ImportJob.State.DONE)
+        .filter(
+            Q(state__in=ImportJob.ACTIVE)
+            | Q(state=ImportJob.State.FAILED, retryable=True)
+            | Q(created_at__gte=week_ago)
+        )
+        .select_related("created_by")
+        .order_by("-created_at")[:20]
+    )
+
+
 @accepts_body("import")
 @supervisor_required
 def import_list(request: HttpRequest) -> HttpResponse:
@@ -37,33 +76,24 @@ def import_list(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                outcome = import_document(
+                submitted = submit_import(
                     upload.read(),
                     upload.name,
                     user=request.user,
-                    publish=False,
                     year=form.cleaned_data["year"],
                     jurisdiction=form.cleaned_data["jurisdiction"] or None,
                 )
             except ExtractionError as exc:
                 form.add_error("file", str(exc))
             else:
-                source = outcome.source
-                if outcome.created:
-                    messages.success(
-                        request,
-                        f"已导入“{source.original_name}”：{len(outcome.plans)} 个方案，{outcome.task_count} 项任务。"
-                        "请核对后发布，发布前联络员看不到这些任务。",
-                    )
-                else:
-                    uploader = source.uploaded_by
-                    who = (uploader.get_full_name() or uploader.get_username()) if uploader else "他人"
-                    messages.info(
-                        request,
-                        f"该文件此前已导入（{source.uploaded_at:%Y年%m月%d日 %H:%M}，{who}，原文件名“{source.original_name}”），"
-                        "没有重复导入；以下是该文件的审核页面。",
-                    )
-                return redirect(_review_url(source.pk))
+                if submitted.job is not None:
+                    if submitted.already_queued:
+                        messages.info(request, "该文件正在后台导入，以下是它的进度；没有重复导入。")
+                    return redirect("import_job", submitted.job.pk)
+                outcome = submitted.outcome
+                announce_import(request, outcome.source, outcome.created)
+                return redirect(_review_url(outcome.source.pk))
+    expire_stale()
     sources = SourceDocument.objects.select_related("uploaded_by").annotate(
         plan_count=Count("plans", distinct=True),
         draft_count=Count("plans", filter=Q(plans__status=Plan.Status.DRAFT), distinct=True),
@@ -73,7 +103,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "obligations/import_list.html",
-        {"form": form, "page": page},
+        {"form": form, "page": page, "jobs": _recent_jobs()},
         status=400 if form.is_bound and form.errors else 200,
     )
 

@@ -179,6 +179,22 @@ def test_month_before_is_read_as_month_end_and_flagged() -> None:
         ),
         ("自本通知印发之日起10个工作日内报送方案。", "10个工作日", "2020-08-21"),
         ("压减办理时间，2021年全面推广无纸化单证备案。", "2021年", "2021-12-31"),
+        # A date range in the text: its end is the deadline (the team's rule).
+        (
+            "加大稳岗支持力度。2019年1月1日至12月31日，对面临暂时性生产经营困难的参保企业返还失业保险费。",
+            "2019年1月1日至12月31日",
+            "2019-12-31",
+        ),
+        (
+            "2019年1月1日至2020年12月31日，对就业困难人员给予生活费补贴。",
+            "2019年1月1日至2020年12月31日",
+            "2020-12-31",
+        ),
+        ("2020—2025年根据企业融资情况给予奖励。", "2020—2025年", "2025-12-31"),
+        ("自2021年3月起至2021年9月，开展专项整治。", "2021年3月起至2021年9月", "2021-09-30"),
+        ("9月底前完成摸底，2021年10月—12月集中整改。", "2021年10月—12月", "2021-12-31"),
+        # In brackets a range of months is the task's own period (a range of whole years is a title's).
+        ("开展燃气安全专项整治（2021年3月至6月）。", "2021年3月至6月", "2021-06-30"),
     ],
 )
 def test_completion_date_found_in_task_text(text: str, raw: str, expected: str) -> None:
@@ -205,6 +221,10 @@ def test_completion_date_found_in_task_text(text: str, raw: str, expected: str) 
         "持续推进政务服务标准化。",  # "持续推进" only counts in a deadline position
         "对2020年底前建成的项目开展验收。",  # the date describes the projects
         "修订出台2020年版鼓励外商投资产业目录。",  # an edition
+        # A range that is a title's period, or describes something, is not the task's.
+        "落实《职业技能提升行动方案（2019—2021年）》。",
+        "实施乡村振兴战略规划（2018—2022年）。",
+        "汇总2016—2020年的统计数据。",
     ],
 )
 def test_not_a_completion_date(text: str) -> None:

@@ -36,6 +36,15 @@ from obligations.extract.units import is_generic_group, looks_like_unit, normali
         # "各区、县级市": each district and each county-level city; a district named on its own
         ("市人力资源和社会保障局，各区、县级市", ["市人力资源和社会保障局", "各区", "县级市"]),
         ("市财政局、越秀区", ["市财政局", "越秀区"]),
+        # "等" closes an enumeration; a joiner right after it adds another party
+        (
+            "全国总工会、共青团中央、全国妇联等和各省级人民政府负责",
+            ["全国总工会", "共青团中央", "全国妇联等", "各省级人民政府"],
+        ),
+        ("商务部等及各有关省级人民政府", ["商务部等", "各有关省级人民政府"]),
+        ("区教育局等与区财政局", ["区教育局等", "区财政局"]),
+        ("教育部等有关部门和单位", ["教育部等有关部门和单位"]),  # the joiner is not right after 等
+        ("中央和国家机关工委、民盟中央", ["中央和国家机关工委", "民盟中央"]),
         ("", []),
     ],
 )
@@ -89,3 +98,18 @@ def test_specific_units(name: str) -> None:
 )
 def test_places_named_on_their_own(name: str, unit: bool) -> None:
     assert looks_like_unit(name) is unit
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("共青团中央", True),  # a people's organisation's central body
+        ("民盟中央", True),
+        ("团中央", True),
+        ("市委党组", True),
+        ("市军分区", True),
+        ("中央", False),  # the word alone names nobody
+    ],
+)
+def test_bodies_named_by_their_own_word(name: str, expected: bool) -> None:
+    assert looks_like_unit(name) is expected

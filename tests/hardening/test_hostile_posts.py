@@ -95,6 +95,8 @@ POST_VIEWS: dict[str, PostView] = {
         "supervisor", [RowSelectionForm], strict=["selected", "action"], case="review_rows_drop"
     ),
     "import_discard": PostView("supervisor"),
+    "import_job_cancel": PostView("supervisor"),
+    "import_job_retry": PostView("supervisor"),
     "units_confirm_all": PostView("supervisor"),
     "review_row_save": PostView(
         "supervisor", [TaskEditForm], strict=[*_VERSIONED, "deadline", "deadline_kind"]
@@ -155,6 +157,8 @@ GET_ONLY = {
     "review_queue",
     "evidence_download",
     "import_review",
+    "import_job",
+    "import_job_status",
     "source_download",
     "notification_list",
     "ledger_download",

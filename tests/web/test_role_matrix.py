@@ -19,6 +19,7 @@ from obligations.models import (
     CompletionRequest,
     Evidence,
     ExtensionRequest,
+    ImportJob,
     Notification,
     ProgressReport,
     Reminder,
@@ -295,6 +296,26 @@ CASES = [
         "post",
         lambda w: {"kind": "username", "value": w.locked_username},
     ),
+    Case("import_job", lambda w: reverse("import_job", args=[w.running_job.pk]), SUPERVISOR_ONLY_GET),
+    Case(
+        "import_job_status",
+        lambda w: reverse("import_job_status", args=[w.running_job.pk]),
+        SUPERVISOR_ONLY_GET,
+    ),
+    Case(
+        "import_job_cancel",
+        lambda w: reverse("import_job_cancel", args=[w.running_job.pk]),
+        SUPERVISOR_ONLY_POST,
+        "post",
+        lambda w: {},
+    ),
+    Case(
+        "import_job_retry",
+        lambda w: reverse("import_job_retry", args=[w.failed_job.pk]),
+        SUPERVISOR_ONLY_POST,
+        "post",
+        lambda w: {},
+    ),
     Case(
         "import_discard",
         lambda w: reverse("import_discard", args=[w.source.pk]),
@@ -360,6 +381,30 @@ def matrix(world):
     from obligations.ledger import generate_ledger_file
 
     w.ledger = generate_ledger_file(timezone.localdate().replace(day=1), {}, "manual", user=w.supervisor)
+    # A background import being processed, and one whose worker died (its file kept for a retry).
+    w.running_job = ImportJob.objects.create(
+        original_name="扫描件.pdf",
+        size=3,
+        sha256="b" * 64,
+        created_by=w.supervisor,
+        state=ImportJob.State.RUNNING,
+        stage=ImportJob.Stage.OCR,
+        done=1,
+        total=4,
+        started_at=timezone.now(),
+        heartbeat_at=timezone.now(),
+    )
+    w.failed_job = ImportJob(
+        original_name="旧版方案.doc",
+        size=3,
+        sha256="c" * 64,
+        created_by=w.supervisor,
+        state=ImportJob.State.FAILED,
+        retryable=True,
+        error="后台处理进程意外中止",
+    )
+    w.failed_job.file.save("plan.doc", ContentFile(b"abc"), save=False)
+    w.failed_job.save()
     # An account locked out by django-axes, for the supervisors' unlock page.
     w.locked_username = "locked_user"
     AccessAttempt.objects.create(
@@ -384,6 +429,7 @@ def _state() -> tuple:
         Reminder.objects.count(),
         SourceDocument.objects.count(),
         Notification.objects.filter(read_at__isnull=True).count(),
+        tuple(ImportJob.objects.order_by("pk").values_list("state", "cancel_requested")),
     )
 
 

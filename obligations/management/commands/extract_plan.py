@@ -8,12 +8,14 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ...extract import ExtractionError, extract_file
+from ...filetypes import IMPORT_EXTENSIONS
 
 
 class Command(BaseCommand):
     help = (
-        "从工作方案文件（.txt/.md/.docx/.doc/.wps/.xlsx/.xls/.et/.pdf（含扫描件）/.ofd/.html/.mhtml）"
-        "提取通知与任务，以 JSON 输出到标准输出。"
+        "从工作方案文件（"
+        + "/".join(f".{ext}" for ext in IMPORT_EXTENSIONS)
+        + "，PDF 含扫描件）提取通知与任务，以 JSON 输出到标准输出。"
     )
     requires_system_checks = ()  # reads a file; needs no database, URLs or models
 

@@ -4,11 +4,16 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ...extract import ExtractionError
+from ...filetypes import IMPORT_EXTENSIONS
 from ...plans.importing import import_path
 
 
 class Command(BaseCommand):
-    help = "导入工作方案文件（.txt/.md/.docx/.xlsx/.pdf），提取任务并保存；同一文件重复导入不做任何更改。"
+    help = (
+        "导入工作方案文件（"
+        + "/".join(f".{ext}" for ext in IMPORT_EXTENSIONS)
+        + "，PDF 含扫描件），提取任务并保存；同一文件重复导入不做任何更改。"
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
