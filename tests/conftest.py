@@ -7,9 +7,18 @@ from . import factories
 
 @pytest.fixture(autouse=True)
 def _isolated_media(settings, tmp_path):
-    """Uploaded and generated files go to a per-test folder, never into var/."""
+    """Uploaded and generated files go to a per-test folder, never into var/ (backups too)."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.LEDGER_DIR = tmp_path / "ledgers"
+    settings.TRACKER_BACKUP_DIR = tmp_path / "backups"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_warnings():
+    """The holiday fallback warns once a day per process: each test starts as a fresh process."""
+    from obligations.workdays import forget_warnings
+
+    forget_warnings()
 
 
 @pytest.fixture
