@@ -5,7 +5,7 @@ from .views import (
     dashboard_page,
     decision_queue,
     files,
-    health,
+    healthz,
     holiday_pages,
     home,
     import_pages,
@@ -54,5 +54,5 @@ urlpatterns = [
     path("ledgers/<int:pk>/download/", ledger_pages.ledger_download, name="ledger_download"),
     path("security/logins/", lockout_pages.lockout_list, name="lockout_list"),
     path("security/logins/unlock/", lockout_pages.lockout_unlock, name="lockout_unlock"),
-    path("healthz", health.healthz, name="healthz"),
+    path("healthz", healthz.healthz, name="healthz"),
 ]

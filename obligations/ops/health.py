@@ -2,7 +2,7 @@
 nightly backup. Each check answers ``ok`` and a few plain figures; one failing check (or one that
 raises: a database that is down) makes the whole status "fail".
 
-The figures are for monitoring and supervisors; views.health shows anonymous callers only the
+The figures are for monitoring and supervisors; views.healthz shows anonymous callers only the
 overall status.
 """
 
