@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # The demo runs with DEBUG on (a generated SECRET_KEY kept in var/); production sets its own environment.
 export DEBUG ?= true
 
-.PHONY: demo run setup venv system-deps test test-fast lint bench clean
+.PHONY: demo demo-env run setup venv system-deps test test-fast lint bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,15 @@ venv: $(VENV)/.installed
 system-deps:
 	bash .ci/system-deps.sh
 
-setup: venv
+# Marks this checkout as the demo: manage.py then runs with DEBUG on (and the key generated in var/)
+# without anything exported. Values in the file never override the environment.
+demo-env:
+	@mkdir -p "$${TRACKER_VAR_DIR:-var}"
+	@printf '%s\n' "# Written by make demo: this checkout runs the demo. manage.py reads it where the" \
+	  "# environment is silent; a production server has no such file (and sets DEBUG=false)." \
+	  "DEBUG=true" > "$${TRACKER_VAR_DIR:-var}/demo.env"
+
+setup: venv demo-env
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py setup_schedules
 	$(BIN)/python manage.py load_demo

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import datetime
 import time
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from .models import HolidayOverride, HolidayYear
-from .workdays import WorkdayCalendar
+from .workdays import PACKAGE_YEARS, WorkdayCalendar
 
 _CACHE_SECONDS = 60.0
+# Reminders look ahead a few weeks (due-soon steps, the yellow window); a year entering this window
+# without its holiday schedule is worth telling supervisors about before it matters.
+LOOKAHEAD_DAYS = 90
 _cached: tuple[float, WorkdayCalendar] | None = None
 
 
@@ -37,3 +41,15 @@ def clear_calendar_cache() -> None:
 @receiver([post_save, post_delete], sender=HolidayYear)
 def _holiday_table_changed(**kwargs: object) -> None:
     clear_calendar_cache()
+
+
+def missing_years(today: datetime.date, ahead_days: int = LOOKAHEAD_DAYS) -> list[int]:
+    """Years from ``today`` to ``ahead_days`` later whose holiday schedule neither chinese-calendar
+    nor the table (a year marked complete) covers: working days there are only Monday-Friday."""
+    calendar = get_calendar()
+    last = (today + datetime.timedelta(days=ahead_days)).year
+    return [year for year in range(today.year, last + 1) if not calendar.covers(year)]
+
+
+def package_years() -> tuple[int, int]:
+    return PACKAGE_YEARS.start, PACKAGE_YEARS.stop - 1

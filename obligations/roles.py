@@ -205,6 +205,7 @@ class Capabilities:
     report: bool = False  # report progress, ask to close or extend their units' tasks (liaisons)
     admin_site: bool = False  # the Django admin
     unlock_logins: bool = False  # see and lift login lockouts (django-axes) early
+    operations: bool = False  # /healthz details, backups, the holiday table (节假日设置)
 
 
 def capabilities(user: User) -> Capabilities:
@@ -220,6 +221,7 @@ def capabilities(user: User) -> Capabilities:
         report=role == LIAISON,
         admin_site=role == SUPERVISOR and bool(getattr(user, "is_staff", False)),
         unlock_logins=role == SUPERVISOR,
+        operations=role == SUPERVISOR,
     )
     if user.is_authenticated:
         user._tracker_capabilities = can

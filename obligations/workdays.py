@@ -9,6 +9,7 @@ over the package; for a year neither covers we fall back to Monday-Friday and sa
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 
@@ -23,6 +24,38 @@ def _package_years() -> range:
 
 
 PACKAGE_YEARS = _package_years()
+
+# The fallback is logged at most once a day per year and process: calendars are rebuilt every
+# minute (holidays.get_calendar), and a warning every minute drowns the log without saying more.
+_warned_on: dict[int, date] = {}
+_warned_lock = threading.Lock()
+
+
+def forget_warnings() -> None:
+    """Warn afresh (tests start each case with a clean slate)."""
+    with _warned_lock:
+        _warned_on.clear()
+
+
+def _today() -> date:
+    return date.today()  # Django processes run with TZ set to TIME_ZONE (Asia/Shanghai)
+
+
+def warn_estimated(year: int) -> bool:
+    """Log that ``year`` falls back to Monday-Friday, unless this process did so today."""
+    today = _today()
+    with _warned_lock:
+        if _warned_on.get(year) == today:
+            return False
+        _warned_on[year] = today
+    logger.warning(
+        "%s年节假日安排未收录（chinese-calendar 仅含 %s–%s 年），按周一至周五计算工作日；"
+        "请督查员在“节假日设置”中补充。",
+        year,
+        PACKAGE_YEARS.start,
+        PACKAGE_YEARS.stop - 1,
+    )
+    return True
 
 
 class WorkdayCalendar:
@@ -56,13 +89,7 @@ class WorkdayCalendar:
             return chinese_calendar.is_workday(day)
         if day.year not in self.override_years and day.year not in self.estimated_years:
             self.estimated_years.add(day.year)
-            logger.warning(
-                "%s年节假日安排未收录（chinese-calendar 仅含 %s–%s 年），按周一至周五计算工作日；"
-                "请在节假日表中补充。",
-                day.year,
-                PACKAGE_YEARS.start,
-                PACKAGE_YEARS.stop - 1,
-            )
+            warn_estimated(day.year)
         return day.weekday() < 5
 
     def add_workdays(self, start: date, count: int) -> date:

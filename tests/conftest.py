@@ -39,9 +39,18 @@ def tesseract() -> None:
 
 @pytest.fixture(autouse=True)
 def _isolated_media(settings, tmp_path):
-    """Uploaded and generated files go to a per-test folder, never into var/."""
+    """Uploaded and generated files go to a per-test folder, never into var/ (backups too)."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.LEDGER_DIR = tmp_path / "ledgers"
+    settings.TRACKER_BACKUP_DIR = tmp_path / "backups"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_warnings():
+    """The holiday fallback warns once a day per process: each test starts as a fresh process."""
+    from obligations.workdays import forget_warnings
+
+    forget_warnings()
 
 
 @pytest.fixture
@@ -69,3 +78,32 @@ def world(db):
     w.draft_plan = factories.make_plan("草稿方案", status="draft")
     w.draft_task = factories.make_task(w.draft_plan, lead=[w.unit_a])
     return w
+
+
+@pytest.fixture(scope="session")
+def collected_static(tmp_path_factory):
+    """A STATIC_ROOT filled by collectstatic, for processes started with DEBUG off (their manifest
+    storage serves only collected files); made once per test session."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = tmp_path_factory.mktemp("static")
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="tracker.settings", DEBUG="false", SECRET_KEY="collectstatic-" + "k" * 40
+    )
+    env.update(STATIC_ROOT=str(root), TRACKER_VAR_DIR=str(tmp_path_factory.mktemp("var")))
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        check=True,
+        timeout=300,
+    )
+    return root

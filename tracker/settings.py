@@ -51,7 +51,12 @@ def _secret_key() -> str:
     if key:
         return key
     if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+        # One line, said by manage.py without a traceback: what to set, for production and for the demo.
+        raise ImproperlyConfigured(
+            "SECRET_KEY 未设置（SECRET_KEY must be set when DEBUG is off）：生产环境请在环境文件中设置 "
+            "SECRET_KEY、ALLOWED_HOSTS 等（见 deploy/tracker.env）；本机演示请先运行 make demo，"
+            "或设置 DEBUG=true。"
+        )
     # Demo only: generate once and keep it, so sessions survive restarts.
     key_file = VAR_DIR / "secret_key"
     if not key_file.exists():
@@ -121,7 +126,15 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'tracker.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("CONN_MAX_AGE", 0))}
+DATABASES = {
+    "default": dj_database_url.parse(
+        DATABASE_URL,
+        conn_max_age=env_int("CONN_MAX_AGE", 0),
+        # A kept connection is checked before a request uses it, so a restarted database server
+        # costs a reconnect, not a 500.
+        conn_health_checks=env_bool("CONN_HEALTH_CHECKS", True),
+    )
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web process read while the qcluster writes; IMMEDIATE transactions and a busy
     # timeout make writers queue instead of failing with "database is locked".
@@ -158,8 +171,8 @@ USE_TZ = True
 
 # --- Files ----------------------------------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "static"
-STATIC_ROOT.mkdir(exist_ok=True)
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or VAR_DIR / "static")
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 WHITENOISE_USE_FINDERS = DEBUG
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -319,11 +332,52 @@ AXES_VERBOSE = False
 # Reverse proxies (nginx) in front of the app that append to X-Forwarded-For; 0 = clients connect directly.
 TRACKER_TRUSTED_PROXIES = env_int("TRACKER_TRUSTED_PROXIES", 0)
 
+# --- Operations (obligations.ops): health, heartbeat, backups ----------------------------------------
+# /healthz tells anonymous callers only {"status": ...}; this token (header "Authorization: Bearer …"),
+# or a supervisor's session, gets the details.
+TRACKER_HEALTH_TOKEN = os.environ.get("TRACKER_HEALTH_TOKEN", "")
+# The qcluster writes a heartbeat every minute; older than this, /healthz says the cluster is down.
+TRACKER_HEARTBEAT_MAX_AGE_SECONDS = env_int("TRACKER_HEARTBEAT_MAX_AGE_SECONDS", 180)
+# Backups (manage.py backup / restore, and the nightly schedule 每日备份 at TRACKER_BACKUP_TIME).
+TRACKER_BACKUP_DIR = Path(os.environ.get("TRACKER_BACKUP_DIR", VAR_DIR / "backups"))
+TRACKER_BACKUP_TIME = os.environ.get("TRACKER_BACKUP_TIME", "02:30")
+TRACKER_BACKUP_KEEP_DAILY = env_int("TRACKER_BACKUP_KEEP_DAILY", 7)
+TRACKER_BACKUP_KEEP_MONTHLY = env_int("TRACKER_BACKUP_KEEP_MONTHLY", 6)
+# A backup of many gigabytes of evidence outlasts Q_TIMEOUT; the nightly job gets this long.
+TRACKER_BACKUP_TIMEOUT_SECONDS = env_int("TRACKER_BACKUP_TIMEOUT_SECONDS", 3600)
+# /healthz reports a backup problem when the newest good nightly backup is older than this.
+TRACKER_BACKUP_MAX_AGE_HOURS = env_int("TRACKER_BACKUP_MAX_AGE_HOURS", 48)
+# Monitoring may call /healthz over plain HTTP on the server itself.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# Every record is written once, by the root logger's handler: Django's own "django" handlers (a
+# second console copy under DEBUG, mail to ADMINS without it) are dropped. A refused request
+# (4xx: a 403, a 404) is logged as one line without the traceback of the exception that made it.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"client_errors_brief": {"()": "obligations.ops.log_filters.ClientErrorsBrief"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["client_errors_brief"],
+        },
+        "server": {"class": "logging.StreamHandler", "formatter": "server"},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        # runserver's access lines, once, in its own format.
+        "django.server": {"handlers": ["server"], "level": "INFO", "propagate": False},
+        "django.db.backends": {"level": "WARNING"},
+    },
 }

@@ -4,6 +4,7 @@ from .changelog import ChangeLog
 from .delivery import DigestEmail, Notification, Reminder, ReminderPolicy
 from .documents import Plan, SourceDocument
 from .ledger_exports import LedgerExport
+from .operations import BackupRun, Heartbeat
 from .organisation import Membership, Unit, UnitAlias
 from .submissions import CompletionRequest, Evidence, ExtensionRequest, ProgressReport
 from .sweep_runs import SweepRun
@@ -11,11 +12,13 @@ from .work import Assignment, Task, TaskOccurrence
 
 __all__ = [
     "Assignment",
+    "BackupRun",
     "ChangeLog",
     "CompletionRequest",
     "DigestEmail",
     "Evidence",
     "ExtensionRequest",
+    "Heartbeat",
     "HolidayOverride",
     "HolidayYear",
     "ImportJob",

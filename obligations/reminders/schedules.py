@@ -34,6 +34,7 @@ class ScheduleSpec:
     cron: str | Callable[[], str] | None = None
     minutes: int | Callable[[], int] | None = None
     kwargs: dict = field(default_factory=dict)
+    kwargs_factory: Callable[[], dict] | None = None  # kwargs read from settings at install time
 
     def fields(self) -> dict:
         if self.cron is not None:
@@ -44,12 +45,19 @@ class ScheduleSpec:
             timing = {"schedule_type": Schedule.MINUTES, "minutes": max(1, int(minutes)), "cron": None}
         else:
             raise ValueError(f"schedule {self.name!r} needs cron or minutes")
+        kwargs = self.kwargs_factory() if self.kwargs_factory else self.kwargs
         return {
             "func": self.func,
-            "kwargs": repr(self.kwargs) if self.kwargs else None,
+            "kwargs": repr(kwargs) if kwargs else None,
             "repeats": -1,
             **timing,
         }
+
+
+def backup_cron() -> str:
+    """Nightly at TRACKER_BACKUP_TIME ("HH:MM", Asia/Shanghai), when the office is empty."""
+    hour, _, minute = settings.TRACKER_BACKUP_TIME.partition(":")
+    return f"{int(minute or 0)} {int(hour)} * * *"
 
 
 def sweep_cron() -> str:
@@ -67,6 +75,15 @@ SCHEDULES: list[ScheduleSpec] = [
     ),
     # 06:00 on the 1st: last month's ledger, ready before the office opens.
     ScheduleSpec("月度进展台账", "obligations.ledger.monthly.monthly_ledger", cron="0 6 1 * *"),
+    # A row proving a scheduler fired and a worker ran, read by /healthz (obligations.ops.heartbeat).
+    ScheduleSpec("集群心跳", "obligations.ops.heartbeat.beat", minutes=1),
+    # Database + MEDIA_ROOT into TRACKER_BACKUP_DIR, then the retention rule (obligations.ops.backups).
+    ScheduleSpec(
+        "每日备份",
+        "obligations.ops.backups.nightly_backup",
+        cron=backup_cron,
+        kwargs_factory=lambda: {"q_options": {"timeout": settings.TRACKER_BACKUP_TIMEOUT_SECONDS}},
+    ),
 ]
 
 _TIMING = ("schedule_type", "cron", "minutes")

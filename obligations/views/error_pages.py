@@ -7,8 +7,6 @@ database (which may be what failed) nor a session.
 
 from __future__ import annotations
 
-import logging
-
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -16,8 +14,6 @@ from django.template import loader
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from ..security.invalid_input import InvalidInput
-
-logger = logging.getLogger(__name__)
 
 
 def back_url(request: HttpRequest | None) -> str:
@@ -63,8 +59,8 @@ def server_error(request: HttpRequest | None = None) -> HttpResponse:
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
-    """CSRF_FAILURE_VIEW: the form was stale or the cookie missing; the reason goes to the log only."""
-    logger.warning("CSRF refusal on %s: %s", request.path, reason)
+    """CSRF_FAILURE_VIEW: the form was stale or the cookie missing. The reason is logged once, by
+    Django's CSRF middleware ("Forbidden (CSRF token missing.): /path"), not again here."""
     return _page(request, "errors/csrf.html", 403)
 
 

@@ -1,5 +1,7 @@
-"""The supervisor's page for the reminder policy, with the scheduler's recent record."""
+"""The supervisor's page for the reminder policy, with the scheduler's recent record (sweeps, sending,
+the nightly backups)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.db.models import Count
@@ -7,7 +9,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django_q.models import Schedule
 
-from ..models import DigestEmail, Reminder, ReminderPolicy, SweepRun
+from ..dates import today
+from ..holidays import missing_years
+from ..models import BackupRun, DigestEmail, Reminder, ReminderPolicy, SweepRun
 from ..reminders.policy_form import ReminderPolicyForm
 from ..reminders.schedules import SCHEDULES
 from ..workflow import audit
@@ -48,6 +52,11 @@ def reminder_policy(request: HttpRequest) -> HttpResponse:
         .select_related("recipient")
         .order_by("-day")[:10],
         "schedules": Schedule.objects.filter(name__in=[spec.name for spec in SCHEDULES]).order_by("name"),
+        "backups": BackupRun.objects.order_by("-started_at")[:10],
+        "backup_dir": settings.TRACKER_BACKUP_DIR,
+        "keep_daily": settings.TRACKER_BACKUP_KEEP_DAILY,
+        "keep_monthly": settings.TRACKER_BACKUP_KEEP_MONTHLY,
+        "missing_holiday_years": missing_years(today()),
     }
     # A refused submission answers 400 like every other form, with the errors and the input kept.
     status = 400 if form.is_bound and form.errors else 200

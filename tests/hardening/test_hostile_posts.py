@@ -35,6 +35,7 @@ from obligations.forms import (
     UnitReminderForm,
     UnitReviewForm,
 )
+from obligations.holiday_forms import HolidayDayForm, HolidayYearForm
 from obligations.ledger.export_form import LedgerForm
 from obligations.reminders.policy_form import ReminderPolicyForm
 from obligations.views.lockout_pages import UnlockForm
@@ -122,6 +123,11 @@ POST_VIEWS: dict[str, PostView] = {
         case="ledger_index_post",
     ),
     "lockout_unlock": PostView("supervisor", [UnlockForm], strict=["kind"]),
+    "holiday_settings": PostView(
+        "supervisor", [HolidayDayForm], strict=["date", "kind"], case="holiday_settings_post"
+    ),
+    "holiday_delete": PostView("supervisor"),
+    "holiday_year": PostView("supervisor", [HolidayYearForm], strict=["year"]),
     "import_list": PostView(
         "supervisor",
         [ImportForm],
@@ -163,6 +169,7 @@ GET_ONLY = {
     "notification_list",
     "ledger_download",
     "lockout_list",
+    "healthz",
 }
 # The admin's views: per model (add, change, changelist actions and delete are posted below; history
 # is a page) and for the site (login, logout and password_change are posted; the rest are pages).

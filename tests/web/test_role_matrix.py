@@ -19,6 +19,8 @@ from obligations.models import (
     CompletionRequest,
     Evidence,
     ExtensionRequest,
+    Heartbeat,
+    HolidayOverride,
     ImportJob,
     Notification,
     ProgressReport,
@@ -296,6 +298,30 @@ CASES = [
         "post",
         lambda w: {"kind": "username", "value": w.locked_username},
     ),
+    # Monitoring: every caller gets the status (the body differs, see tests/ops/test_health.py).
+    Case("healthz", lambda w: reverse("healthz"), {r: 200 for r in ROLES}),
+    Case("holiday_settings", lambda w: reverse("holiday_settings"), SUPERVISOR_ONLY_GET),
+    Case(
+        "holiday_settings_post",
+        lambda w: reverse("holiday_settings"),
+        SUPERVISOR_ONLY_POST,
+        "post",
+        lambda w: {"date": "2027-01-01", "kind": "holiday", "name": "元旦"},
+    ),
+    Case(
+        "holiday_delete",
+        lambda w: reverse("holiday_delete", args=[w.holiday.pk]),
+        SUPERVISOR_ONLY_POST,
+        "post",
+        lambda w: {},
+    ),
+    Case(
+        "holiday_year",
+        lambda w: reverse("holiday_year"),
+        SUPERVISOR_ONLY_POST,
+        "post",
+        lambda w: {"year": "2027", "complete": "on", "note": "据国办通知"},
+    ),
     Case("import_job", lambda w: reverse("import_job", args=[w.running_job.pk]), SUPERVISOR_ONLY_GET),
     Case(
         "import_job_status",
@@ -405,6 +431,9 @@ def matrix(world):
     )
     w.failed_job.file.save("plan.doc", ContentFile(b"abc"), save=False)
     w.failed_job.save()
+    # A healthy installation for /healthz (a qcluster beat a moment ago), and a holiday-table entry.
+    Heartbeat.objects.create(name="qcluster", beat_at=timezone.now(), host="test")
+    w.holiday = HolidayOverride.objects.create(date=datetime.date(2027, 2, 10), is_workday=False, name="春节")
     # An account locked out by django-axes, for the supervisors' unlock page.
     w.locked_username = "locked_user"
     AccessAttempt.objects.create(
