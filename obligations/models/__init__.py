@@ -1,6 +1,7 @@
 from .calendar import HolidayOverride, HolidayYear
 from .changelog import ChangeLog
-from .delivery import DigestEmail, Notification, Reminder, ReminderPolicy
+from .channel_settings import Contact, Robot, SmsGateway, UnitChannels, WecomApp
+from .delivery import Delivery, DigestEmail, Notification, Reminder, ReminderPolicy
 from .documents import Plan, SourceDocument
 from .ledger_exports import LedgerExport
 from .organisation import Membership, Unit, UnitAlias
@@ -12,6 +13,8 @@ __all__ = [
     "Assignment",
     "ChangeLog",
     "CompletionRequest",
+    "Contact",
+    "Delivery",
     "DigestEmail",
     "Evidence",
     "ExtensionRequest",
@@ -24,10 +27,14 @@ __all__ = [
     "ProgressReport",
     "Reminder",
     "ReminderPolicy",
+    "Robot",
+    "SmsGateway",
     "SourceDocument",
     "SweepRun",
     "Task",
     "TaskOccurrence",
     "Unit",
     "UnitAlias",
+    "UnitChannels",
+    "WecomApp",
 ]
