@@ -7,11 +7,12 @@ Secrets are SealedFields (obligations.models.sealed): encrypted at rest, never s
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
 from .organisation import Unit
-from .sealed import SealedField
+from .sealed import SealedField, fingerprint
 
 
 class UnitChannels(models.Model):
@@ -83,6 +84,10 @@ class Robot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit} {self.get_kind_display()}"
+
+    def save(self, *args, **kwargs) -> None:
+        self.fingerprint = fingerprint(f"{self.kind}:{self.key}") if self.key else ""
+        super().save(*args, **kwargs)
 
 
 class Contact(models.Model):
@@ -189,7 +194,10 @@ class SmsGateway(models.Model):
     success_json_value = models.CharField("成功判断：字段值", max_length=100, blank=True)
     success_regex = models.CharField("成功判断：正则表达式", max_length=200, blank=True)
     signature = models.CharField("短信签名", max_length=20, blank=True, default="【督办台账】")
-    max_chars = models.PositiveSmallIntegerField("每条短信最多字数", default=70)
+    # 70 characters is one SMS; gateways join longer ones (长短信), billed per 67. Two by default.
+    max_chars = models.PositiveSmallIntegerField(
+        "每条短信最多字数", default=140, validators=[MinValueValidator(60), MaxValueValidator(500)]
+    )
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="修改人",

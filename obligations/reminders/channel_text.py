@@ -94,6 +94,8 @@ def fit(
         return f"{body}\n{end}"
     # Even the headings do not fit (a tiny limit): cut the body, keep the link.
     room = limit.size - measure(end) - measure("…\n")
+    if room <= 0:
+        return limit.cut(end, limit.size)
     return f"{limit.cut(body, room)}…\n{end}"
 
 
@@ -221,4 +223,6 @@ def sms_text(lines: list[Line], signature: str, limit: Limit, manual: bool = Fal
         if limit.measure(text) <= limit.size:
             return text
     tail = f"…详见 {url}"
+    if limit.measure(tail) >= limit.size // 2:  # a limit too small for the link: the counts matter more
+        return limit.cut(f"{signature}{lead}{counts}", limit.size)
     return limit.cut(f"{signature}{lead}{counts}", limit.size - limit.measure(tail)) + tail
