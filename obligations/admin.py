@@ -11,6 +11,7 @@ from .admin_widgets import TrackerAdmin, TrackerTabularInline
 from .models import (
     ChangeLog,
     CompletionRequest,
+    Delivery,
     DigestEmail,
     Evidence,
     ExtensionRequest,
@@ -161,6 +162,14 @@ class DigestEmailAdmin(TrackerAdmin):
     readonly_fields = ["claimed_at", "claim_token", "attempt_started_at"]
 
 
+@admin.register(Delivery)
+class DeliveryAdmin(TrackerAdmin):
+    list_display = ["channel", "day", "stage", "recipient", "unit", "status", "attempts", "sent_at"]
+    list_filter = ["channel", "status", "day"]
+    search_fields = ["recipient__username", "unit__name", "last_error"]
+    readonly_fields = [f.name for f in Delivery._meta.fields if f.name != "status"]
+
+
 @admin.register(Notification)
 class NotificationAdmin(TrackerAdmin):
     list_display = ["user", "title", "created_at", "read_at"]
@@ -240,3 +249,4 @@ def requeue_failed(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset:
 
 ReminderAdmin.actions = [requeue_failed]
 DigestEmailAdmin.actions = [requeue_failed]
+DeliveryAdmin.actions = [requeue_failed]

@@ -20,7 +20,8 @@ from ...models import SmsGateway
 from .base import Channel, Outgoing, SendError
 from .http_client import Http
 
-PLACEHOLDER = re.compile(r"\{(mobile|text|secret|message_id|timestamp)\}")
+PLACEHOLDERS = ("mobile", "text", "secret", "message_id", "timestamp")
+PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
 
 
 class TemplateError(ValueError):
