@@ -93,7 +93,8 @@ class MockVendors:
         self.data: Counter[str] = Counter()  # message id -> message requests received in full
         self._faults: dict[str, deque] = defaultdict(deque)
         self._sent_at: dict[str, deque] = defaultdict(deque)  # robot key/token -> recent send times
-        self._armed: tuple[Trap, int, set[str]] | None = None  # trap, how many more to skip, channels
+        # trap, how many more to let through first, channels, how many to trap
+        self._armed: tuple[Trap, int, set[str], int] | None = None
         self._trap_count = 0
         self._released = 0
         self.trapped: list[Trapped] = []
@@ -129,11 +130,12 @@ class MockVendors:
 
     # --- traps (fault tests) -------------------------------------------------------------------------
 
-    def arm(self, trap: Trap, more: int = 0, channels: set[str] | None = None) -> int:
-        """Trap message requests of ``channels`` (all) after ``more`` further ones went through;
-        each trapped request holds its sender. Returns how many were trapped before."""
+    def arm(self, trap: Trap, more: int = 0, count: int = 1, channels: set[str] | None = None) -> int:
+        """Trap the next ``count`` message requests of ``channels`` (all) once ``more`` further ones
+        went through; each trapped request holds its sender (a sender has one request in flight, so
+        ``count`` trapped requests are ``count`` senders). Returns how many were trapped before."""
         with self.lock:
-            self._armed = (trap, more, set(channels or CHANNEL_OF_PATH.values()))
+            self._armed = (trap, more, set(channels or CHANNEL_OF_PATH.values()), count)
             return len(self.trapped)
 
     def release(self) -> None:
@@ -265,9 +267,10 @@ class MockVendors:
                     armed = vendors._armed
                     if message and fault is None and armed and seen.channel in armed[2]:
                         if armed[1] > 0:
-                            vendors._armed = (armed[0], armed[1] - 1, armed[2])
+                            vendors._armed = (armed[0], armed[1] - 1, armed[2], armed[3])
                         else:
-                            vendors._armed = None
+                            left = armed[3] - 1
+                            vendors._armed = (armed[0], 0, armed[2], left) if left else None
                             trap = armed[0]
                             vendors._trap_count += 1
                             number = vendors._trap_count

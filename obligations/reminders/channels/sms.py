@@ -89,6 +89,7 @@ class SmsChannel(Channel):
             }
         except TemplateError as exc:
             raise SendError(str(exc), retry=False) from None
+        headers.setdefault("X-Tracker-Message-Id", message.message_id)
         kwargs: dict = {"headers": headers, "secrets": [gateway.secret]}
         if gateway.method == SmsGateway.Method.GET:
             kwargs["params"] = {str(k): str(v) for k, v in params.items()}
