@@ -30,6 +30,7 @@ from .models import (
     Unit,
     UnitAlias,
 )
+from .reminders import outbox
 from .security.login_forms import AdminLoginForm
 
 admin.site.site_header = "督办台账管理后台"
@@ -241,9 +242,10 @@ class SweepRunAdmin(TrackerAdmin):
 @admin.action(description="重新发送所选（发送失败的）提醒")
 def requeue_failed(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
     # Back to pending with a fresh attempt count; the sender picks them up within a minute.
-    count = queryset.filter(status="failed").update(
-        status="pending", attempts=0, next_attempt_at=None, claim_token="", last_error=""
-    )
+    if queryset.model is DigestEmail:
+        count = outbox.requeue_failed(Reminder.objects.none(), queryset)
+    else:
+        count = outbox.requeue_failed(queryset, DigestEmail.objects.none())
     modeladmin.message_user(request, f"已重新排队 {count} 条。")
 
 

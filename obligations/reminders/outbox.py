@@ -432,6 +432,31 @@ def reclaim_stuck(now: datetime.datetime, max_attempts: int) -> int:
     return total
 
 
+_REQUEUE = {
+    "status": Status.PENDING,
+    "attempts": 0,
+    "next_attempt_at": None,
+    "claim_token": "",
+    "last_error": "",
+}
+
+
+def requeue_failed(reminders: QuerySet[Reminder], digests: QuerySet[DigestEmail]) -> int:
+    """Queue failed rows and failed digests again with a fresh attempt count (the admin's 重新发送).
+
+    A digest goes out with its rows: requeueing a digest alone would leave nothing to send, so the
+    failed rows of each requeued digest are requeued with it. Returns the number of messages queued.
+    """
+    failed_digests = digests.filter(status=DigestEmail.Status.FAILED)
+    with transaction.atomic():
+        Reminder.objects.filter(
+            digest_id__in=list(failed_digests.values_list("pk", flat=True)), status=Status.FAILED
+        ).update(**_REQUEUE)
+        count = failed_digests.update(**_REQUEUE)
+        count += reminders.filter(status=Status.FAILED).update(**_REQUEUE)
+    return count
+
+
 def send_due(now: datetime.datetime | None = None) -> SendStats:
     """One sending pass (the scheduled sender and the end of each sweep call this)."""
     return Sender(now).run()

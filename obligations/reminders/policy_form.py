@@ -7,13 +7,14 @@ import re
 from django import forms
 
 from ..models import ReminderPolicy
+from ..security.ids import PlainIntegerField
 
 _SEPARATORS = re.compile(r"[\s,，、;；]+")
 
 
 def _bounded(label: str, low: int, high: int, help_text: str = "") -> forms.IntegerField:
     message = f"{label}应在 {low} 到 {high} 之间。"
-    return forms.IntegerField(
+    return PlainIntegerField(
         label=label,
         min_value=low,
         max_value=high,

@@ -49,4 +49,6 @@ def reminder_policy(request: HttpRequest) -> HttpResponse:
         .order_by("-day")[:10],
         "schedules": Schedule.objects.filter(name__in=[spec.name for spec in SCHEDULES]).order_by("name"),
     }
-    return render(request, "obligations/reminder_policy.html", context)
+    # A refused submission answers 400 like every other form, with the errors and the input kept.
+    status = 400 if form.is_bound and form.errors else 200
+    return render(request, "obligations/reminder_policy.html", context, status=status)

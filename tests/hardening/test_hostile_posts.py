@@ -108,7 +108,12 @@ POST_VIEWS: dict[str, PostView] = {
     "notification_open": PostView("liaison_own"),
     "notification_read": PostView("liaison_own"),
     # An invalid policy is shown again with its errors as a 200 (tests/reminders relies on that).
-    "reminder_policy": PostView("supervisor", [ReminderPolicyForm], case="reminder_policy_post"),
+    "reminder_policy": PostView(
+        "supervisor",
+        [ReminderPolicyForm],
+        strict=[name for name in ReminderPolicyForm.Meta.fields if name != "overdue_weekly"],
+        case="reminder_policy_post",
+    ),
     "ledger_index": PostView(
         "supervisor",
         [LedgerForm],

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from obligations.models import DigestEmail, Notification, ProgressReport, Reminder, SweepRun, Task
 from obligations.reminders import catch_up, generate, send_due
-from obligations.reminders.outbox import retry_delay
+from obligations.reminders.outbox import requeue_failed, retry_delay
 
 from .. import factories
 from .conftest import MONDAY, at, days
@@ -272,6 +272,12 @@ def test_failing_mail_retries_with_backoff_then_fails(scene, policy, settings):
     send_due(second + datetime.timedelta(hours=2))
     assert mail.outbox == []
     assert Notification.objects.count() == 1
+
+    # The admin's 重新发送 on the failed digest queues it with its rows: the next pass mails them.
+    assert requeue_failed(Reminder.objects.none(), DigestEmail.objects.all()) == 1
+    assert send_due(second + datetime.timedelta(hours=3)).digests_sent == 1
+    assert [m.to for m in mail.outbox] == [[scene.liaison_a.email]]
+    assert set(Reminder.objects.values_list("status", "attempts")) == {(S.SENT, 1)}
 
 
 def test_backoff_doubles_and_is_capped(settings):

@@ -68,7 +68,7 @@ def test_invalid_policy_is_explained_in_chinese(client, scene):
         "sweep_time": "25:00",
     }
     response = login(client, scene.supervisor).post(reverse("reminder_policy"), bad)
-    assert response.status_code == 200
+    assert response.status_code == 400
     html = response.content.decode()
     assert "请输入用逗号分隔的非负整数，如 5,3,1。" in html
     assert "月度进展报送提醒日应在 1 到 28 之间。" in html

@@ -12,6 +12,7 @@ from ...ledger import LedgerFilterError, generate_ledger_file, parse_month
 from ...ledger.filters import LIGHTS, PAPERS
 from ...models import LedgerExport, Plan
 from ...plans.unit_directory import units_named
+from ...security.ids import parse_id
 
 
 def _bad(message: str) -> CommandError:
@@ -84,9 +85,10 @@ class Command(BaseCommand):
     def _plans(values: list[str]) -> list[int]:
         ids = []
         for value in values:
-            if not value.strip().isdigit():
+            plan_id = parse_id(value)  # ASCII digits within the id range ("²", "٣", 10**20 refused)
+            if plan_id is None:
                 raise _bad(f"工作方案编号应为数字：{value}")
-            ids.append(int(value))
+            ids.append(plan_id)
         missing = set(ids) - set(Plan.objects.filter(pk__in=ids).values_list("pk", flat=True))
         if missing:
             raise _bad(f"工作方案不存在：{'、'.join(map(str, sorted(missing)))}")
