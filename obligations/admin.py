@@ -242,7 +242,11 @@ class SweepRunAdmin(TrackerAdmin):
 @admin.action(description="重新发送所选（发送失败的）提醒")
 def requeue_failed(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
     # Back to pending with a fresh attempt count; the sender picks them up within a minute.
-    if queryset.model is DigestEmail:
+    if queryset.model is Delivery:  # a chat or SMS message carries no rows
+        count = queryset.filter(status="failed").update(
+            status="pending", attempts=0, next_attempt_at=None, claim_token="", last_error=""
+        )
+    elif queryset.model is DigestEmail:
         count = outbox.requeue_failed(Reminder.objects.none(), queryset)
     else:
         count = outbox.requeue_failed(queryset, DigestEmail.objects.none())
