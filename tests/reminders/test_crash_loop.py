@@ -462,7 +462,7 @@ def test_a_day_of_kill_9_loses_no_reminder_and_counts_only_real_tries(tmp_path):
         )
         digests_seen[(request.channel, target)] += 1
     assert len(digests_seen) == 2 * len(world.users) + 2 * LIAISONS
-    assert {n - 1 for n in digests_seen.values()} <= {0, 1}  # a second only through the window
+    # More than one only through the window (a resend may itself be caught by a later kill).
     assert sum(n - 1 for n in digests_seen.values()) <= sum(http_window.values())
 
     # The day really was the one described.
