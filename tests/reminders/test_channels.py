@@ -9,6 +9,7 @@ import datetime
 import hashlib
 import hmac
 import logging
+import threading
 
 import pytest
 from django.db import connection
@@ -20,6 +21,7 @@ from obligations.models import (
     Reminder,
     Robot,
     SmsGateway,
+    Task,
     UnitChannels,
     WecomApp,
 )
@@ -27,6 +29,7 @@ from obligations.reminders import generate, send_due
 from obligations.reminders.channel_text import Limit, fit, utf8_len
 from obligations.reminders.manual import remind_tasks
 
+from .. import factories
 from .conftest import MONDAY, at
 
 ROBOT_KEY = "0a1b2c3d-robot-key-4e5f"
@@ -403,3 +406,70 @@ def test_manual_reminder_reaches_every_channel_once(scene, vendors):
         .body["content"]
         .startswith("【督办台账】liaison_a：督查室催办：您有任务被催办1项")
     )
+
+
+def test_done_tasks_are_left_out_and_a_message_with_nothing_left_is_cancelled(scene, vendors):
+    robot(scene.unit_a)
+    robot(scene.unit_b, key="second-robot-key")
+    vendors.state.wecom_keys.add("second-robot-key")
+    done = scene.task(datetime.date(2025, 3, 4), scene.unit_a, text="已办结的任务")
+    open_task = scene.task(datetime.date(2025, 3, 5), scene.unit_a, text="仍在办理的任务")
+    only_b = scene.task(datetime.date(2025, 3, 5), scene.unit_b)
+    generate(MONDAY, at(MONDAY))
+    Task.objects.filter(pk__in=[done.pk, only_b.pk]).update(
+        status=Task.Status.DONE, completed_at=at(MONDAY, 8)
+    )
+    stats = send_due(at(MONDAY, 9, 1))
+    assert (stats.channel_sent, stats.channel_cancelled) == (1, 1)
+    [request] = vendors.of("/cgi-bin/webhook/send")
+    content = request.body["markdown"]["content"]
+    assert "仍在办理的任务" in content and "已办结的任务" not in content
+    assert f"/tasks/{open_task.pk}/" in content
+    cancelled = Delivery.objects.get(unit=scene.unit_b)
+    assert (cancelled.status, cancelled.attempts, cancelled.last_error) == (
+        "cancelled",
+        0,
+        "提醒均已取消或任务已办结，无需发送。",
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_senders_send_each_channel_message_once(scene, vendors):
+    app_on(vendors)
+    sms_on(vendors)
+    users = [scene.liaison_a, scene.liaison_b]
+    for n in range(6):
+        unit = factories.make_unit(f"并发测试局{n}")
+        users.append(factories.make_liaison(f"concurrent_{n}", unit))
+        scene.task(datetime.date(2025, 3, 4), unit)
+        robot(unit, key=f"robot-key-{n:04d}")
+        vendors.state.wecom_keys.add(f"robot-key-{n:04d}")
+    for n, user in enumerate(users):
+        contact(user, userid=f"user{n}", mobile=f"1380000{n:04d}")
+        for membership in user.memberships.all():
+            channels_for(membership.unit, wecom_app=True, sms=True)
+    scene.task(datetime.date(2025, 3, 4), scene.unit_a, scene.unit_b)
+    generate(MONDAY, at(MONDAY))
+    planned = Delivery.objects.count()
+    assert planned == 2 * len(users) + 6
+    barrier = threading.Barrier(3)
+    errors = []
+
+    def send():
+        try:
+            barrier.wait(timeout=10)
+            send_due(at(MONDAY, 9, 1))
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert set(Delivery.objects.values_list("status", "attempts")) == {("sent", 1)}
+    assert len(vendors.delivered) == planned
+    assert sorted(vendors.accepted.values()) == [1] * planned

@@ -66,13 +66,14 @@ SMTP, HTTP = "smtp", "http"
 # (clusters, trap, where) for each kill while sending, after two kills mid-sweep: at the SMTP
 # server or at the chat/SMS vendors. The first is the cluster that finished the sweep; two
 # clusters start together, right after a kill.
+ROBOTS = {"wecom_robot", "dingtalk"}
 SEND_KILLS = [
     (1, Trap.ACCEPT, SMTP),
     (2, Trap.HOLD, HTTP),
-    (1, Trap.ACCEPT, HTTP),
+    (1, Trap.ACCEPT, HTTP, {"dingtalk"}),
     (1, Trap.HOLD, SMTP),
     (2, Trap.ACCEPT, SMTP),
-    (1, Trap.HOLD, HTTP),
+    (1, Trap.HOLD, HTTP, {"wecom_robot"}),
     (2, Trap.ACCEPT, HTTP),
     (1, Trap.ACCEPT, SMTP),
     (2, Trap.HOLD, SMTP),
@@ -322,7 +323,7 @@ def test_a_day_of_kill_9_loses_no_reminder_and_counts_only_real_tries(tmp_path):
             assert planned == 2 * len(world.users) + 2 * LIAISONS + 2 * MANUAL + 2 * MANUAL
 
             # --- mid-send: every live sender caught with a message at the server ------------------
-            for number, (clusters, trap, where) in enumerate(SEND_KILLS):
+            for number, (clusters, trap, where, *only) in enumerate(SEND_KILLS):
                 day.ensure(clusters)
                 # Each live sender is caught after a few more messages, in the middle of a batch
                 # (the first one caught waits for the other: they start together).
@@ -330,7 +331,10 @@ def test_a_day_of_kill_9_loses_no_reminder_and_counts_only_real_tries(tmp_path):
                     before = server.arm(day.senders, trap, more=1 + number % 3)
                     caught_now = partial(server.caught, before, clusters)
                 else:
-                    before = vendors.arm(HTTP_TRAP[trap], more=1 + number % 3, count=clusters)
+                    channels = only[0] if only else None
+                    before = vendors.arm(
+                        HTTP_TRAP[trap], more=1 + number % 3, count=clusters, channels=channels
+                    )
                     caught_now = partial(vendors.caught, before, clusters)
                 caught = day.until(caught_now, f"kill {number}: {clusters} message(s) in flight at {where}")
                 # The try was counted and committed before the hand-over.
@@ -469,7 +473,7 @@ def test_a_day_of_kill_9_loses_no_reminder_and_counts_only_real_tries(tmp_path):
     assert len(kills) == 14 and sum(k.clusters for k in kills) == 18
     assert window and len(caught) > sum(window.values()) and len(untried) >= 25
     assert http_window and len(http_caught) > sum(http_window.values())
-    assert {t.channel for t in http_caught} >= {"wecom_app", "sms"}
+    assert {t.channel for t in http_caught} >= {"wecom_app", "sms", "wecom_robot", "dingtalk"}
     print(
         f"\ncrash loop: {len(kills)} kills ({sum(k.clusters for k in kills)} cluster kills, "
         f"{sum(k.phase == 'sweep' for k in kills)} mid-sweep), {len(world.users)} digests + {MANUAL} 催办, "
