@@ -186,6 +186,11 @@ class ChannelSender:
             return WecomRobotChannel(self.http, robot.key)
         return DingtalkRobotChannel(self.http, robot.key, robot.secret)
 
+    def _account_on(self, code: str) -> bool:
+        """The 企业微信 application / SMS gateway is still enabled (a supervisor may switch it off)."""
+        channel = self._channel(code, None)
+        return channel.app.enabled if code == C.WECOM_APP else channel.gateway.enabled
+
     def _render(
         self,
         item: Delivery,
@@ -248,6 +253,8 @@ class ChannelSender:
             reason = ""
             if not lines:
                 reason = NOTHING_LEFT
+            elif code in (C.WECOM_APP, C.SMS) and not self._account_on(code):
+                reason = "该渠道已停用。"
             elif item.robot_id and (robot is None or not robot.enabled or not robot.key):
                 reason = "群机器人已停用或已删除。"
             elif item.recipient_id and not address:

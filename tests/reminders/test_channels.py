@@ -473,3 +473,16 @@ def test_concurrent_senders_send_each_channel_message_once(scene, vendors):
     assert set(Delivery.objects.values_list("status", "attempts")) == {("sent", 1)}
     assert len(vendors.delivered) == planned
     assert sorted(vendors.accepted.values()) == [1] * planned
+
+
+def test_switching_the_application_off_cancels_its_waiting_messages(scene, vendors):
+    app_on(vendors)
+    channels_for(scene.unit_a, wecom_app=True)
+    contact(scene.liaison_a, userid="ZhangSan")
+    scene.task(datetime.date(2025, 3, 4))
+    generate(MONDAY, at(MONDAY))
+    WecomApp.objects.filter(pk=1).update(enabled=False)
+    send_due(at(MONDAY, 9, 1))
+    delivery = Delivery.objects.get()
+    assert (delivery.status, delivery.attempts, delivery.last_error) == ("cancelled", 0, "该渠道已停用。")
+    assert vendors.requests == []
