@@ -14,6 +14,7 @@ from ..models.sealed import fingerprint, masked
 from .channels.sms import PLACEHOLDERS
 
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_\-]{6,200}$")
+CORP_PATTERN = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
 MOBILE_PATTERN = re.compile(r"^1\d{10}$")
 USERID_PATTERN = re.compile(r"^[A-Za-z0-9_@.\-]{1,64}$")
 
@@ -56,9 +57,12 @@ class WecomAppForm(forms.ModelForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["new_secret"] = SecretInput("应用 Secret", self.instance.secret)
-        self.fields["corp_id"].validators.append(
-            lambda v: None if re.fullmatch(r"[A-Za-z0-9_\-]{1,64}", v) else _raise("企业 ID 格式不正确。")
-        )
+
+    def clean_corp_id(self) -> str:
+        value = self.cleaned_data.get("corp_id", "").strip()
+        if value and not CORP_PATTERN.fullmatch(value):
+            raise forms.ValidationError("企业 ID 格式不正确。")
+        return value
 
     def clean(self):
         data = super().clean()
@@ -78,10 +82,6 @@ class WecomAppForm(forms.ModelForm):
         if commit:
             app.save()
         return app
-
-
-def _raise(message: str):
-    raise forms.ValidationError(message)
 
 
 class SmsGatewayForm(forms.ModelForm):
