@@ -11,6 +11,7 @@ from .admin_widgets import TrackerAdmin, TrackerTabularInline
 from .models import (
     ChangeLog,
     CompletionRequest,
+    Delivery,
     DigestEmail,
     Evidence,
     ExtensionRequest,
@@ -162,6 +163,14 @@ class DigestEmailAdmin(TrackerAdmin):
     readonly_fields = ["claimed_at", "claim_token", "attempt_started_at"]
 
 
+@admin.register(Delivery)
+class DeliveryAdmin(TrackerAdmin):
+    list_display = ["channel", "day", "stage", "recipient", "unit", "status", "attempts", "sent_at"]
+    list_filter = ["channel", "status", "day"]
+    search_fields = ["recipient__username", "unit__name", "last_error"]
+    readonly_fields = [f.name for f in Delivery._meta.fields if f.name != "status"]
+
+
 @admin.register(Notification)
 class NotificationAdmin(TrackerAdmin):
     list_display = ["user", "title", "created_at", "read_at"]
@@ -233,7 +242,11 @@ class SweepRunAdmin(TrackerAdmin):
 @admin.action(description="重新发送所选（发送失败的）提醒")
 def requeue_failed(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
     # Back to pending with a fresh attempt count; the sender picks them up within a minute.
-    if queryset.model is DigestEmail:
+    if queryset.model is Delivery:  # a chat or SMS message carries no rows
+        count = queryset.filter(status="failed").update(
+            status="pending", attempts=0, next_attempt_at=None, claim_token="", last_error=""
+        )
+    elif queryset.model is DigestEmail:
         count = outbox.requeue_failed(Reminder.objects.none(), queryset)
     else:
         count = outbox.requeue_failed(queryset, DigestEmail.objects.none())
@@ -242,3 +255,4 @@ def requeue_failed(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset:
 
 ReminderAdmin.actions = [requeue_failed]
 DigestEmailAdmin.actions = [requeue_failed]
+DeliveryAdmin.actions = [requeue_failed]

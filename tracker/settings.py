@@ -277,6 +277,14 @@ REMINDER_DIGEST_BATCH = env_int("REMINDER_DIGEST_BATCH", 50)
 REMINDER_RETRY_BASE_SECONDS = env_int("REMINDER_RETRY_BASE_SECONDS", 60)
 # A sweep still "running" after this long died with its worker (django-q kills tasks at its timeout).
 REMINDER_SWEEP_STALE_SECONDS = env_int("REMINDER_SWEEP_STALE_SECONDS", Q_CLUSTER["timeout"] + 60)
+# Chat and SMS channels (obligations.reminders.channels). 政务微信 deployments serve the 企业微信 API at
+# their own address: set WECOM_BASE_URL to it (robots and the application both use it).
+WECOM_BASE_URL = os.environ.get("WECOM_BASE_URL", "https://qyapi.weixin.qq.com").rstrip("/")
+DINGTALK_BASE_URL = os.environ.get("DINGTALK_BASE_URL", "https://oapi.dingtalk.com").rstrip("/")
+CHANNEL_CONNECT_TIMEOUT = float(os.environ.get("CHANNEL_CONNECT_TIMEOUT", "5"))
+CHANNEL_READ_TIMEOUT = float(os.environ.get("CHANNEL_READ_TIMEOUT", "15"))
+# Group robots take at most this many messages a minute (企业微信 and 钉钉 both document 20).
+ROBOT_MESSAGES_PER_MINUTE = env_int("ROBOT_MESSAGES_PER_MINUTE", 20)
 # Recurring obligations: occurrences kept ahead of today (at least this many, and this many days).
 RECURRENCE_AHEAD_COUNT = env_int("RECURRENCE_AHEAD_COUNT", 3)
 RECURRENCE_AHEAD_DAYS = env_int("RECURRENCE_AHEAD_DAYS", 90)
@@ -379,5 +387,7 @@ LOGGING = {
         # runserver's access lines, once, in its own format.
         "django.server": {"handlers": ["server"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "WARNING"},
+        # urllib3 logs request lines, query strings (webhook keys, tokens) included, at DEBUG: never.
+        "urllib3": {"level": "WARNING"},
     },
 }

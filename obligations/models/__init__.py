@@ -1,7 +1,8 @@
 from .background_imports import ImportJob
 from .calendar import HolidayOverride, HolidayYear
 from .changelog import ChangeLog
-from .delivery import DigestEmail, Notification, Reminder, ReminderPolicy
+from .channel_settings import Contact, Robot, SmsGateway, UnitChannels, WecomApp
+from .delivery import Delivery, DigestEmail, Notification, Reminder, ReminderPolicy
 from .documents import Plan, SourceDocument
 from .ledger_exports import LedgerExport
 from .operations import BackupRun, Heartbeat
@@ -15,6 +16,8 @@ __all__ = [
     "BackupRun",
     "ChangeLog",
     "CompletionRequest",
+    "Contact",
+    "Delivery",
     "DigestEmail",
     "Evidence",
     "ExtensionRequest",
@@ -29,10 +32,14 @@ __all__ = [
     "ProgressReport",
     "Reminder",
     "ReminderPolicy",
+    "Robot",
+    "SmsGateway",
     "SourceDocument",
     "SweepRun",
     "Task",
     "TaskOccurrence",
     "Unit",
     "UnitAlias",
+    "UnitChannels",
+    "WecomApp",
 ]

@@ -223,3 +223,99 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class Delivery(ClaimedSend):
+    """One message on a channel other than e-mail and in-app: a day's digest or a 催办, to a person
+    (企业微信应用消息, 短信) or to a unit's group robot (企业微信/钉钉群机器人).
+
+    Unique per (channel, person, day), (channel, robot, day), (channel, 催办 row) and (channel,
+    robot, 催办 request): planned once, claimed and sent like any outbox item
+    (obligations.reminders.attempts). What a digest says is read when it is sent: the day's
+    automatic reminders of that person (or of that unit, for a robot) that still apply.
+    """
+
+    class Channel(models.TextChoices):
+        WECOM_APP = "wecom_app", "企业微信"
+        SMS = "sms", "短信"
+        WECOM_ROBOT = "wecom_robot", "企业微信群"
+        DINGTALK = "dingtalk", "钉钉群"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待发送"
+        SENDING = "sending", "发送中"
+        SENT = "sent", "已发送"
+        FAILED = "failed", "发送失败"
+        CANCELLED = "cancelled", "已取消"
+
+    channel = models.CharField("渠道", max_length=20, choices=Channel.choices)
+    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.PENDING)
+    # A digest: the day whose automatic reminders it carries. A 催办: the row (person) or the request.
+    day = models.DateField("日期", null=True, blank=True)
+    reminder = models.ForeignKey(
+        Reminder,
+        verbose_name="催办",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+    )
+    stage = models.CharField("催办批次", max_length=40, blank=True)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="接收人",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+    )
+    robot = models.ForeignKey(
+        "Robot",
+        verbose_name="群机器人",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name="单位", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    due_at = models.DateTimeField("计划发送时间")
+    answer = models.TextField("对方应答", blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "渠道消息"
+        verbose_name_plural = "渠道消息"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "recipient", "day"],
+                condition=Q(recipient__isnull=False, day__isnull=False),
+                name="delivery_person_day",
+            ),
+            models.UniqueConstraint(
+                fields=["channel", "robot", "day"],
+                condition=Q(robot__isnull=False, day__isnull=False),
+                name="delivery_robot_day",
+            ),
+            models.UniqueConstraint(
+                fields=["channel", "reminder"],
+                condition=Q(reminder__isnull=False),
+                name="delivery_manual_row",
+            ),
+            models.UniqueConstraint(
+                fields=["channel", "robot", "stage"],
+                condition=Q(robot__isnull=False) & ~Q(stage=""),
+                name="delivery_robot_request",
+            ),
+            models.CheckConstraint(
+                condition=Q(recipient__isnull=False) | Q(robot__isnull=False), name="delivery_has_target"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="sent") | Q(sent_at__isnull=False), name="delivery_sent_has_time"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "due_at"], name="delivery_status_due")]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} {self.day or self.stage}"

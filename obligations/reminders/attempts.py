@@ -18,9 +18,12 @@ pending as it was (no charge, its last real error kept); a started one was a rea
 counted, that was interrupted: pending again, or failed once that try was the policy's last, each
 with an error text that says which.
 
-A new channel (企业微信, 钉钉, SMS) reuses this as it is: claim, then ``Attempt(...).run(connect,
-hand_over)``, and the crash rules (and the one window: a crash after the far side accepted and
-before ``succeeded`` committed resends that message once) hold for it unchanged.
+The other channels (企业微信, 钉钉, SMS: Delivery rows, obligations.reminders.channel_outbox) use it
+as it is: claim, then ``Attempt(...).run(prepare, send)``, and the crash rules (and the one window:
+a crash after the far side accepted and before ``succeeded`` committed resends that message once)
+hold for them unchanged. A channel's ``SendError`` says whether a later try can succeed: a refusal
+that cannot (a bad webhook, a wrong signature) fails at once with the vendor's words; one that can
+(timeouts, 5xx, rate limits) is retried with backoff, never sooner than the vendor asked.
 """
 
 from __future__ import annotations
@@ -34,7 +37,8 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F, QuerySet
 
-from ..models import DigestEmail, Reminder
+from ..models import Delivery, DigestEmail, Reminder
+from .channels.base import SendError
 
 SENDING = "sending"  # the same values on DigestEmail.Status and Reminder.Status
 PENDING = "pending"
@@ -55,6 +59,8 @@ def retry_delay(attempts: int) -> datetime.timedelta:
 
 
 def error_text(exc: BaseException) -> str:
+    if isinstance(exc, SendError):
+        return str(exc)[:2000]  # already the vendor's words, secrets scrubbed
     return f"{type(exc).__name__}: {exc}"[:2000]
 
 
@@ -76,7 +82,7 @@ class Outcome(enum.Enum):
 class Attempt:
     """One try at sending one claimed item; ``rows`` are the Reminder rows it carries."""
 
-    model: type[DigestEmail] | type[Reminder]
+    model: type[DigestEmail] | type[Reminder] | type[Delivery]
     pk: int
     token: str
     attempts: int  # tries counted before this one
@@ -117,17 +123,19 @@ class Attempt:
             )
         )
 
-    def failed(self, error: str) -> bool:
+    def failed(self, error: str, *, final: bool = False, delay: datetime.timedelta | None = None) -> bool:
         """Record a failed try (counted now only if it failed before ``start``); True when it was
-        the last one the policy allows."""
+        the last (the policy's last, or ``final``: no later try can succeed). ``delay``: the
+        earliest retry the far side asked for."""
         charge = 0 if self.started else 1
         attempts = self.attempts + charge
-        final = attempts >= self.max_attempts
+        final = final or attempts >= self.max_attempts
+        wait = max(retry_delay(attempts), delay or datetime.timedelta(0))
         values = {
             "status": FAILED if final else PENDING,
             "attempts": F("attempts") + charge,
             "last_error": error,
-            "next_attempt_at": None if final else self.now + retry_delay(attempts),
+            "next_attempt_at": None if final else self.now + wait,
             "claim_token": "",
         }
         if not self.started:
@@ -140,18 +148,25 @@ class Attempt:
         self.error = error
         return final
 
+    def _fail(self, exc: Exception) -> Outcome:
+        if isinstance(exc, SendError):
+            final = self.failed(error_text(exc), final=not exc.retry, delay=exc.delay)
+        else:
+            final = self.failed(error_text(exc))
+        return Outcome.FAILED if final else Outcome.RETRYING
+
     def run(self, connect: Callable[[], object], hand_over: Callable[[], object]) -> Outcome:
         """Connect, count the try, hand the message over, record the outcome."""
         try:
             connect()
         except Exception as exc:
-            return Outcome.FAILED if self.failed(error_text(exc)) else Outcome.RETRYING
+            return self._fail(exc)
         if not self.start():
             return Outcome.LOST
         try:
             hand_over()
         except Exception as exc:
-            return Outcome.FAILED if self.failed(error_text(exc)) else Outcome.RETRYING
+            return self._fail(exc)
         # Recording "sent" follows the hand-over at once: the crash window is this statement.
         self.recorded = self.succeeded()
         return Outcome.SENT

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from ..models import ChangeLog, Membership, Reminder, Task, Unit
 from ..workflow import audit
+from .delivery_plan import plan_manual
 
 
 def _targets(units: Iterable[Unit]) -> dict[int, list[Unit]]:
@@ -84,6 +85,7 @@ def remind_tasks(pairs: Iterable[tuple[Task, list[Unit]]], requested_by, message
         )
     with transaction.atomic():
         created = Reminder.objects.bulk_create(rows)
+        plan_manual(created, now)  # its chat and SMS messages, in the same transaction
         # Same record as audit.record() would write, in one INSERT for a whole unit's tasks.
         ChangeLog.objects.bulk_create(logs)
     return created

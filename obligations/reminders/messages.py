@@ -90,6 +90,7 @@ class Line:
     recipient_active: bool
     recipient_name: str
     author_name: str | None
+    due_at: datetime.datetime | None = None
 
     @property
     def kind_label(self) -> str:

@@ -27,7 +27,11 @@ which is worse for deadlines. In-app notifications are written when rows are cla
 unique constraint, so they are exactly-once and do not depend on the mail server.
 
 Manual 催办 rows (kind manual, made by the web) go out on their own, promptly, as one e-mail each.
-Recipients without an e-mail address get in-app notifications only.
+Recipients without an e-mail address get in-app notifications (and their chat and SMS messages).
+
+The chat and SMS channels (企业微信, 钉钉, SMS gateway) are Delivery rows sent by the same pass
+(obligations.reminders.channel_outbox), lane by lane in turn with the e-mail digests, under the
+same claim and attempt rules and the same crash window.
 """
 
 from __future__ import annotations
@@ -37,19 +41,22 @@ import logging
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import partial
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Substr
 from django.utils import timezone
 
 from ..holidays import get_calendar
-from ..models import DigestEmail, Notification, Plan, ProgressReport, Reminder, ReminderPolicy, Task
+from ..models import Delivery, DigestEmail, Notification, ProgressReport, Reminder, ReminderPolicy, Task
 from ..models.documents import published_q
 from . import messages
 from .attempts import Attempt, Outcome, claim, reclaim, retry_delay
+from .channel_outbox import LANES, ChannelSender
+from .channels.mail import EmailChannel
+from .lines import DEADLINE_KINDS, load_lines, stale_reason
 from .messages import Line
 from .policy import WorkdayCounter
 from .sql import adapter, insert_ignoring_conflicts
@@ -60,7 +67,6 @@ logger = logging.getLogger(__name__)
 Kind = Reminder.Kind
 Status = Reminder.Status
 AUTO_KINDS = [Kind.DUE_SOON, Kind.OVERDUE, Kind.ESCALATION, Kind.REPORT_DUE]
-DEADLINE_KINDS = [Kind.DUE_SOON, Kind.OVERDUE, Kind.ESCALATION]
 MANUAL_BATCH = 200
 IN_APP_BATCH = 5000
 __all__ = ["SendStats", "Sender", "reclaim_stuck", "retry_delay", "send_due", "settle_rows"]
@@ -83,6 +89,11 @@ class SendStats:
     manual_retrying: int = 0
     manual_failed: int = 0
     in_app_only: int = 0
+    channel_sent: int = 0
+    channel_retrying: int = 0
+    channel_failed: int = 0
+    channel_cancelled: int = 0
+    channel_deferred: int = 0  # robot messages waiting for the robot's next slot
     held_for_sweep: bool = False
 
     def __str__(self) -> str:
@@ -95,60 +106,6 @@ def _ready(now: datetime.datetime) -> Q:
 
 def _due(now: datetime.datetime) -> Q:
     return Q(due_at__lte=now) & _ready(now)
-
-
-_LINE_FIELDS = [
-    "pk",
-    "kind",
-    "stage",
-    "deadline",
-    "message",
-    "attempts",
-    "task_id",
-    "text_head",
-    "task__deadline",
-    "task__status",
-    "task__deadline_kind",
-    "task__plan__status",
-    "task__plan__title",
-    "task__plan__number",
-    "unit_id",
-    "unit__name",
-    "recipient_id",
-    "recipient__email",
-    "recipient__is_active",
-    "recipient__first_name",
-    "recipient__last_name",
-    "recipient__username",
-    "created_by__first_name",
-    "created_by__last_name",
-    "created_by__username",
-]
-
-
-def load_lines(queryset: QuerySet[Reminder]) -> list[Line]:
-    """Rows as plain Lines (task text cut in SQL: messages show at most a few hundred characters)."""
-    lines = []
-    for values in (
-        queryset.annotate(text_head=Substr("task__text", 1, 400)).order_by("pk").values_list(*_LINE_FIELDS)
-    ):
-        *head, first, last, username, a_first, a_last, a_username = values
-        author = messages.person(a_first or "", a_last or "", a_username) if a_username else None
-        lines.append(Line(*head, recipient_name=messages.person(first, last, username), author_name=author))
-    return lines
-
-
-def stale_reason(row: Line) -> str:
-    """Why a claimed row must not go out any more ('' when it still applies)."""
-    if row.task_status == Task.Status.DONE:
-        return "任务已办结。"
-    if row.plan_status != Plan.Status.PUBLISHED:
-        return "所属方案未发布或已归档。"
-    if row.kind in DEADLINE_KINDS and row.task_deadline != row.deadline:
-        return "完成时限已变更，原时限的提醒不再发送。"
-    if not row.recipient_active:
-        return "接收人账号已停用。"
-    return ""
 
 
 class Sender:
@@ -166,7 +123,8 @@ class Sender:
             self.today + datetime.timedelta(days=366),
         )
         self.stats = SendStats()
-        self._connection = None
+        self.mail = EmailChannel()
+        self.channels = ChannelSender(self)
 
     # --- the pass --------------------------------------------------------------------------------
 
@@ -175,6 +133,7 @@ class Sender:
             self.stats.reclaimed = reclaim_stuck(self.now, self.policy.max_send_attempts)
             self.stats.cancelled = cancel_stale()
             self.send_manual()
+            self.channels.send_manual()
             self.deliver_in_app_only()
             if sweep_in_progress(self.now):
                 # Today's rows are still being written: send each recipient the whole day at once.
@@ -187,32 +146,12 @@ class Sender:
 
     # --- mail connection -----------------------------------------------------------------------
 
-    def _connect(self) -> None:
-        """Open the mail connection unless one is open (before a try is counted)."""
-        if self._connection is None:
-            connection = get_connection()
-            connection.open()
-            self._connection = connection  # only once it opened: a failed open leaves nothing
-
-    def _hand_over(self, message: EmailMessage) -> None:
-        try:
-            sent = self._connection.send_messages([message])
-        except Exception:
-            self._close()  # a broken SMTP session must not poison the next message
-            raise
-        if not sent:
-            raise RuntimeError("邮件后端未发送该邮件（返回 0）")
-
     def _try(self, attempt: Attempt, message: EmailMessage) -> Outcome:
-        return attempt.run(self._connect, lambda: self._hand_over(message))
+        return attempt.run(self.mail.prepare, lambda: self.mail.send(message))
 
     def _close(self) -> None:
-        if self._connection is not None:
-            try:
-                self._connection.close()
-            except Exception:  # closing a dead connection may fail; nothing to do
-                logger.debug("closing the mail connection failed", exc_info=True)
-            self._connection = None
+        self.mail.close()
+        self.channels.close()
 
     # --- helpers ---------------------------------------------------------------------------------
 
@@ -340,8 +279,11 @@ class Sender:
             [DigestEmail(recipient_id=user_id, day=self.today) for user_id in waiting],
             ignore_conflicts=True,
         )
-        while self._send_digest_batch():
-            pass
+        # E-mail and each chat/SMS channel take turns a batch at a time, so a slow channel never
+        # holds the others back for the whole day's messages.
+        lanes = [self._send_digest_batch, *(partial(self.channels.batch, channel) for channel in LANES)]
+        while lanes:
+            lanes = [lane for lane in lanes if lane()]
 
     def _send_digest_batch(self) -> bool:
         """Claim up to digest_batch() digests and their recipients' due rows, then send each."""
@@ -486,6 +428,7 @@ def reclaim_stuck(now: datetime.datetime, max_attempts: int) -> int:
     )
     total += reclaim(in_digest, None)
     total += reclaim(rows.filter(digest__isnull=True), max_attempts)  # 催办 and in-app rows
+    total += reclaim(Delivery.objects.filter(claimed_at__lt=cutoff), max_attempts)  # chat and SMS
     return total
 
 

@@ -23,6 +23,7 @@ from django.utils import timezone
 from ..dates import month_end
 from ..holidays import get_calendar
 from ..models import Assignment, ProgressReport, Reminder, ReminderPolicy, SweepRun, Task
+from .delivery_plan import plan_digests
 from .policy import (
     PolicyValues,
     WorkdayCounter,
@@ -55,6 +56,7 @@ class SweepStats:
     candidates: int = 0
     created: int = 0
     occurrences: int = 0
+    deliveries: int = 0  # chat and SMS digests planned
 
 
 def generate(
@@ -89,6 +91,9 @@ def generate(
         with transaction.atomic():
             _relaxed_commit()
             stats.created += insert_reminders(rows, now)
+    # The day's rows are all in: plan their chat and SMS digests (idempotent, like the rows).
+    with transaction.atomic():
+        stats.deliveries = plan_digests(now)
     return stats
 
 

@@ -12,8 +12,10 @@ from django.shortcuts import render
 from ..dashboard.filter_bar import TaskFilterForm
 from ..forms import CompletionForm, DecisionForm, ExtensionForm, ProgressForm, ReminderForm, TaskEditForm
 from ..light_window import light_window
-from ..models import Assignment, CompletionRequest, ExtensionRequest, Membership, Task
+from ..models import Assignment, CompletionRequest, ExtensionRequest, Membership, Reminder, Task
 from ..models.lights import light_of
+from ..reminders.delivery_status import COLUMNS as DELIVERY_COLUMNS
+from ..reminders.delivery_status import states_for
 from ..roles import acting_unit, capabilities, visible_scope
 from ..workflow.timeline import task_timeline
 from .common import visible_task
@@ -114,6 +116,15 @@ def render_task_page(
             data = form.data.copy()
             data["version"] = str(task.version)
             form.data = data
+    deliveries = []
+    if can.supervise:
+        sent = list(
+            Reminder.objects.filter(task=task)
+            .select_related("unit", "recipient")
+            .order_by("-created_at", "-pk")[:50]
+        )
+        states = states_for(sent)
+        deliveries = [(row, states[row.pk]) for row in sent]
     liaisons = Membership.objects.filter(
         unit__in=[a.unit for a in assignments], role=Membership.Role.LIAISON
     ).select_related("user", "unit")
@@ -133,6 +144,8 @@ def render_task_page(
             "timeline": task_timeline(task),
             "liaisons": liaisons if can.supervise else [],
             "stale": stale,
+            "deliveries": deliveries,
+            "delivery_columns": [label for _, label in DELIVERY_COLUMNS],
             "open_panel": next(iter(bound), ""),
         },
         status=status,

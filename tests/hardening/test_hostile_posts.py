@@ -37,6 +37,7 @@ from obligations.forms import (
 )
 from obligations.holiday_forms import HolidayDayForm, HolidayYearForm
 from obligations.ledger.export_form import LedgerForm
+from obligations.reminders.channel_forms import UnitChannelsForm
 from obligations.reminders.policy_form import ReminderPolicyForm
 from obligations.views.lockout_pages import UnlockForm
 
@@ -128,6 +129,38 @@ POST_VIEWS: dict[str, PostView] = {
     ),
     "holiday_delete": PostView("supervisor"),
     "holiday_year": PostView("supervisor", [HolidayYearForm], strict=["year"]),
+    "channel_app_save": PostView(
+        "supervisor",
+        extra=[f"app-{name}" for name in ("enabled", "corp_id", "agent_id", "new_secret", "clear_secret")],
+    ),
+    "channel_sms_save": PostView(
+        "supervisor",
+        extra=[
+            f"sms-{name}"
+            for name in (
+                "enabled",
+                "url",
+                "method",
+                "params",
+                "headers",
+                "new_secret",
+                "success_json_path",
+                "success_json_value",
+                "success_regex",
+                "signature",
+                "max_chars",
+            )
+        ],
+    ),
+    "channel_test": PostView("supervisor", extra=["sms_test-to"]),
+    "channel_unit": PostView(
+        "supervisor",
+        [UnitChannelsForm],
+        extra=["wecom_key", "dingtalk_key", "dingtalk_secret"],
+        case="channel_unit_post",
+    ),
+    "channel_robot_test": PostView("supervisor", extra=["kind"], strict=["kind"]),
+    "channel_person": PostView("supervisor"),
     "import_list": PostView(
         "supervisor",
         [ImportForm],
@@ -170,6 +203,9 @@ GET_ONLY = {
     "ledger_download",
     "lockout_list",
     "healthz",
+    "channel_settings",
+    "channel_people",
+    "manual_reminders",
 }
 # The admin's views: per model (add, change, changelist actions and delete are posted below; history
 # is a page) and for the site (login, logout and password_change are posted; the rest are pages).

@@ -1,11 +1,15 @@
-"""A day of crashes: real qclusters sending to a real SMTP server on loopback, killed -9 again and
-again (mid-sweep, mid-send, one and two clusters at once) and restarted until the outbox settles.
+"""A day of crashes: real qclusters sending to a real SMTP server and to loopback chat and SMS vendors
+(企业微信 application and group robots, 钉钉 robots, an SMS gateway: every channel on), killed -9
+again and again (mid-sweep, mid-send on SMTP and on HTTP, one and two clusters at once) and
+restarted until the outbox settles.
 
 Every due digest must reach the server; a try is counted only if it reached the server (so
 nothing is marked failed that was not really tried, and a refused address gets exactly the
 policy's number of tries); nobody gets two different digests for the day; and the only duplicates
 are the documented window: a message the server took just before the sender died is sent again,
-once, with the same Message-ID.
+once, with the same Message-ID. The same holds on every chat and SMS channel (the vendors see the
+same X-Tracker-Message-Id again), and each person and each unit's robots get the day's digest once
+per channel.
 
 Kills land on observable states, never on timers: a sweep's rows half written, or the SMTP
 server holding the reply to a message (``smtp.Trap``) while every live worker is in that state
@@ -29,85 +33,146 @@ from django.utils import timezone
 from django_q.models import OrmQ
 from django_q.tasks import async_task
 
-from obligations.models import DigestEmail, Notification, Reminder, ReminderPolicy, SweepRun
+from obligations.devtools import mock_vendors
+from obligations.devtools.mock_vendors import MockVendors
+from obligations.models import (
+    Contact,
+    Delivery,
+    DigestEmail,
+    Notification,
+    Reminder,
+    ReminderPolicy,
+    Robot,
+    SmsGateway,
+    SweepRun,
+    UnitChannels,
+    WecomApp,
+)
 from obligations.reminders.manual import remind_tasks
 
 from .cluster import Cluster, cluster_env, kill9
-from .smtp import Recorder, SMTPServer, Trap, Trapped
+from .smtp import Recorder, SMTPServer, Trap
 from .test_cluster import SWEEP, World, fire_now
 
 pytestmark = [pytest.mark.cluster, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 LIAISONS = 180  # + the supervisor: 181 digests, eight claims of 25
-BUDGET = 170  # seconds from the first start to the settled outbox
+BUDGET = 260  # seconds from the first start to the settled outbox
 REFUSED = "cluster_liaison_7@example.gov.cn"
 REFUSAL = "550 5.1.1 <cluster_liaison_7@example.gov.cn>: Recipient address rejected: User unknown"
 MANUAL = 8  # 催办 made on the web while the day's digests go out
 CLAIM_TIMEOUT = 8  # seconds; a trapped sender is killed long before another may take its claim
-# (clusters, trap) for each kill while sending, after two kills mid-sweep. The first is the
-# cluster that finished the sweep; two clusters start together, right after a kill.
+SMTP, HTTP = "smtp", "http"
+# (clusters, trap, where) for each kill while sending, after two kills mid-sweep: at the SMTP
+# server or at the chat/SMS vendors. The first is the cluster that finished the sweep; two
+# clusters start together, right after a kill.
+ROBOTS = {"wecom_robot", "dingtalk"}
 SEND_KILLS = [
-    (1, Trap.ACCEPT),
-    (2, Trap.HOLD),
-    (1, Trap.ACCEPT),
-    (1, Trap.HOLD),
-    (2, Trap.ACCEPT),
-    (1, Trap.HOLD),
-    (1, Trap.ACCEPT),
-    (2, Trap.HOLD),
-    (1, Trap.ACCEPT),
-    (1, Trap.HOLD),
+    (1, Trap.ACCEPT, SMTP),
+    (2, Trap.HOLD, HTTP),
+    (1, Trap.ACCEPT, HTTP, {"dingtalk"}),
+    (1, Trap.HOLD, SMTP),
+    (2, Trap.ACCEPT, SMTP),
+    (1, Trap.HOLD, HTTP, {"wecom_robot"}),
+    (2, Trap.ACCEPT, HTTP),
+    (1, Trap.ACCEPT, SMTP),
+    (2, Trap.HOLD, SMTP),
+    (1, Trap.ACCEPT, HTTP),
+    (1, Trap.HOLD, SMTP),
+    (1, Trap.HOLD, HTTP),
 ]
-MESSAGE_ID = re.compile(r"<tracker-(digest|reminder)-(\d+)@duban\.example\.gov\.cn>")
+HTTP_TRAP = {Trap.ACCEPT: mock_vendors.Trap.ACCEPT, Trap.HOLD: mock_vendors.Trap.HOLD}
+MESSAGE_ID = re.compile(r"<tracker-(digest|reminder|delivery)-(\d+)@duban\.example\.gov\.cn>")
 
 
 def message_id(kind: str, pk: int) -> str:
     return f"<tracker-{kind}-{pk}@duban.example.gov.cn>"
 
 
-def item(mid: str) -> DigestEmail | Reminder:
+def item(mid: str) -> DigestEmail | Reminder | Delivery:
     kind, pk = MESSAGE_ID.fullmatch(mid).groups()
-    return (DigestEmail if kind == "digest" else Reminder).objects.get(pk=int(pk))
+    return {"digest": DigestEmail, "reminder": Reminder, "delivery": Delivery}[kind].objects.get(pk=int(pk))
 
 
 def started_unfinished() -> set[str]:
     """Messages whose try is counted and not yet concluded: in flight, or left by a dead sender."""
     sending = {"status": "sending", "attempt_started_at__isnull": False}
-    return {
-        message_id("digest", pk) for pk in DigestEmail.objects.filter(**sending).values_list("pk", flat=True)
-    } | {
-        message_id("reminder", pk)
-        for pk in Reminder.objects.filter(kind="manual", **sending).values_list("pk", flat=True)
-    }
+    return (
+        {
+            message_id("digest", pk)
+            for pk in DigestEmail.objects.filter(**sending).values_list("pk", flat=True)
+        }
+        | {
+            message_id("reminder", pk)
+            for pk in Reminder.objects.filter(kind="manual", **sending).values_list("pk", flat=True)
+        }
+        | {
+            message_id("delivery", pk)
+            for pk in Delivery.objects.filter(**sending).values_list("pk", flat=True)
+        }
+    )
 
 
 def claimed_untried() -> set[tuple[str, object]]:
     """Claims (item, claim time) that never started a try."""
     untried = {"status": "sending", "attempt_started_at__isnull": True}
-    return {
-        (message_id("digest", pk), at)
-        for pk, at in DigestEmail.objects.filter(**untried).values_list("pk", "claimed_at")
-    } | {
-        (message_id("reminder", pk), at)
-        for pk, at in Reminder.objects.filter(kind="manual", **untried).values_list("pk", "claimed_at")
-    }
+    return (
+        {
+            (message_id("digest", pk), at)
+            for pk, at in DigestEmail.objects.filter(**untried).values_list("pk", "claimed_at")
+        }
+        | {
+            (message_id("reminder", pk), at)
+            for pk, at in Reminder.objects.filter(kind="manual", **untried).values_list("pk", "claimed_at")
+        }
+        | {
+            (message_id("delivery", pk), at)
+            for pk, at in Delivery.objects.filter(**untried).values_list("pk", "claimed_at")
+        }
+    )
+
+
+def every_channel_on(world: World, vendors: MockVendors) -> None:
+    """企业微信 application and SMS on for every unit, both robots for every unit, an account and a
+    mobile for everyone: each reminder goes out on all six channels."""
+    app = WecomApp.current()
+    app.enabled, app.corp_id, app.agent_id, app.secret = True, "wwcorp", 1000002, vendors.state.corp_secret
+    app.save()
+    gateway = SmsGateway.current()
+    gateway.enabled, gateway.url = True, f"{vendors.url}/sms/send"
+    gateway.params = '{"mobile": "{mobile}", "content": "{text}", "ref": "{message_id}"}'
+    gateway.success_json_path, gateway.success_json_value = "code", "0"
+    gateway.save()
+    for n, user in enumerate(world.users):
+        Contact.objects.create(user=user, wecom_userid=f"user{n}", mobile=f"139{n:08d}")
+        for membership in user.memberships.all():
+            unit = membership.unit
+            UnitChannels.objects.create(unit=unit, wecom_app=True, sms=True)
+            wecom = Robot.objects.create(unit=unit, kind="wecom", key=f"wecom-key-{unit.pk:06d}")
+            ding = Robot.objects.create(
+                unit=unit, kind="dingtalk", key=f"ding-token-{unit.pk:06d}", secret=f"SECding{unit.pk:08d}"
+            )
+            vendors.state.wecom_keys.add(wecom.key)
+            vendors.state.dingtalk[ding.key] = ding.secret
 
 
 @dataclass
 class Kill:
     phase: str
     clusters: int
-    caught: list[Trapped] = field(default_factory=list)
+    caught: list = field(default_factory=list)  # smtp.Trapped or mock_vendors.Trapped
     unsent: int = 0  # digests not yet sent right after the kill
+    where: str = SMTP
 
 
 class Day:
     """The clusters of the day, the test's stand-in for cron (a sender run whenever none is
     queued, at most every half second: production runs one a minute), and the time budget."""
 
-    def __init__(self, env: dict[str, str], logs: Path, server: Recorder) -> None:
+    def __init__(self, env: dict[str, str], logs: Path, server: Recorder, vendors: MockVendors) -> None:
         self.env = env
         self.server = server
+        self.vendors = vendors
         self.logs = logs
         self.deadline = time.monotonic() + BUDGET
         self.running: list[Cluster] = []
@@ -164,8 +229,9 @@ class Day:
                         "last_error",
                     )
                 )
+                deliveries = Counter(Delivery.objects.values_list("channel", "status"))
                 raise AssertionError(
-                    f"timed out waiting for {what} (digests {digests}, rows {rows}, "
+                    f"timed out waiting for {what} (digests {digests}, rows {rows}, deliveries {deliveries}, "
                     f"taken by the server from {self.server.accepted_from}):\n{logs}"
                 )
             self.feed()
@@ -197,10 +263,14 @@ def test_a_day_of_kill_9_loses_no_reminder_and_counts_only_real_tries(tmp_path):
     kills: list[Kill] = []
     untried: set[tuple[str, object]] = set()  # claims a kill left behind without a try
 
-    with SMTPServer(refuse={REFUSED: REFUSAL}, delay=0.02) as smtp:
+    with SMTPServer(refuse={REFUSED: REFUSAL}, delay=0.02) as smtp, MockVendors() as vendors:
         server = smtp.recorder
+        vendors.state.delay = 0.01  # a vendor at work
+        every_channel_on(world, vendors)
         env = cluster_env(
             tmp_path / "no-mail",
+            WECOM_BASE_URL=vendors.url,
+            DINGTALK_BASE_URL=vendors.url,
             EMAIL_BACKEND="smtp",
             EMAIL_HOST="127.0.0.1",
             EMAIL_PORT=str(smtp.port),
@@ -215,7 +285,7 @@ def test_a_day_of_kill_9_loses_no_reminder_and_counts_only_real_tries(tmp_path):
             REMINDER_SWEEP_BATCH="2",  # a sweep slow enough to kill in the middle
             REMINDER_SWEEP_STALE_SECONDS="6",
         )
-        day = Day(env, tmp_path, server)
+        day = Day(env, tmp_path, server, vendors)
         try:
             # --- mid-sweep: the day's rows half written, twice ------------------------------------
             fire_now(SWEEP)
@@ -229,7 +299,8 @@ def test_a_day_of_kill_9_loses_no_reminder_and_counts_only_real_tries(tmp_path):
                 day.kill()
                 assert SweepRun.objects.get(day=world.today).status == "running"
                 assert Reminder.objects.count() < expected
-                assert not started_unfinished() and not server.data  # digests wait for the sweep
+                # Digests wait for the sweep, on every channel.
+                assert not started_unfinished() and not server.data and not vendors.data
                 kills.append(Kill("sweep", 1))
             day.ensure(1)  # the sender's catch-up resumes the stale sweep
             day.until(
@@ -247,22 +318,31 @@ def test_a_day_of_kill_9_loses_no_reminder_and_counts_only_real_tries(tmp_path):
                 pairs.append((unit.tasks.order_by("pk").first(), [unit]))
             manual = remind_tasks(pairs[:MANUAL], world.supervisor, "请于今日报送进展")
             assert len(manual) == MANUAL
+            # Each person's wecom + SMS digest, each unit's two robots; each 催办 the same.
+            planned = Delivery.objects.count()
+            assert planned == 2 * len(world.users) + 2 * LIAISONS + 2 * MANUAL + 2 * MANUAL
 
             # --- mid-send: every live sender caught with a message at the server ------------------
-            for number, (clusters, trap) in enumerate(SEND_KILLS):
+            for number, (clusters, trap, where, *only) in enumerate(SEND_KILLS):
                 day.ensure(clusters)
                 # Each live sender is caught after a few more messages, in the middle of a batch
                 # (the first one caught waits for the other: they start together).
-                before = server.arm(day.senders, trap, more=1 + number % 3)
-                caught = day.until(
-                    partial(server.caught, before, clusters),
-                    f"kill {number}: {clusters} message(s) in flight",
-                )
+                if where == SMTP:
+                    before = server.arm(day.senders, trap, more=1 + number % 3)
+                    caught_now = partial(server.caught, before, clusters)
+                else:
+                    channels = only[0] if only else None
+                    before = vendors.arm(
+                        HTTP_TRAP[trap], more=1 + number % 3, count=clusters, channels=channels
+                    )
+                    caught_now = partial(vendors.caught, before, clusters)
+                caught = day.until(caught_now, f"kill {number}: {clusters} message(s) in flight at {where}")
                 # The try was counted and committed before the hand-over.
+                seen = server.data if where == SMTP else vendors.data
                 for trapped in caught:
                     held = item(trapped.message_id)
                     state = (held.status, held.attempt_started_at is not None, held.attempts)
-                    assert state == ("sending", True, server.data[trapped.message_id]), (trapped, vars(held))
+                    assert state == ("sending", True, seen[trapped.message_id]), (trapped, vars(held))
                 held_for = time.monotonic() - min(t.at for t in caught)
                 assert held_for < CLAIM_TIMEOUT - 1, f"a trapped sender waited {held_for:.1f} s for the kill"
                 day.kill()
@@ -274,8 +354,9 @@ def test_a_day_of_kill_9_loses_no_reminder_and_counts_only_real_tries(tmp_path):
                 assert invented(world.expected, manual) == []
                 untried |= claimed_untried()
                 unsent = DigestEmail.objects.exclude(status="sent").count()
-                kills.append(Kill("send", clusters, caught, unsent))
+                kills.append(Kill("send", clusters, caught, unsent, where))
                 server.release()
+                vendors.release()
 
             # --- the rest of the day -------------------------------------------------------------
             day.ensure(1)
@@ -285,6 +366,7 @@ def test_a_day_of_kill_9_loses_no_reminder_and_counts_only_real_tries(tmp_path):
                 return (
                     DigestEmail.objects.filter(status__in=["sent", "failed"]).count() == len(world.users)
                     and Reminder.objects.filter(status__in=["sent", "failed"]).count() == rows
+                    and Delivery.objects.filter(status__in=["sent", "failed"]).count() == planned
                 )
 
             day.until(settled, "the outbox to settle", timeout=BUDGET)
@@ -292,6 +374,7 @@ def test_a_day_of_kill_9_loses_no_reminder_and_counts_only_real_tries(tmp_path):
             day.stop()
         finally:
             server.release()
+            vendors.release()
             day.stop()
 
         # --- what the server saw ---------------------------------------------------------------
@@ -301,10 +384,16 @@ def test_a_day_of_kill_9_loses_no_reminder_and_counts_only_real_tries(tmp_path):
             if "-digest-" in mid:
                 digests_to[rcpt].add(mid)
         refused = DigestEmail.objects.get(recipient__email=REFUSED)
-        caught = [t for k in kills for t in k.caught]
+        caught = [t for k in kills for t in k.caught if k.where == SMTP]
         times_caught = Counter(t.message_id for t in caught)
         window = Counter(t.message_id for t in caught if t.trap is Trap.ACCEPT)
         resends = {mid: n - 1 for mid, n in accepted.items() if n > 1}
+        http_caught = [t for k in kills for t in k.caught if k.where == HTTP]
+        http_times = Counter(t.message_id for t in http_caught)
+        http_window = Counter(t.message_id for t in http_caught if t.trap is mock_vendors.Trap.ACCEPT)
+        http_accepted = Counter(vendors.accepted)
+        http_data = Counter(vendors.data)
+        delivered = list(vendors.delivered)
 
     # Every due digest reached the server, one per recipient and day; the refused address none.
     assert set(digests_to) == good
@@ -345,13 +434,52 @@ def test_a_day_of_kill_9_loses_no_reminder_and_counts_only_real_tries(tmp_path):
     }
     assert Notification.objects.count() == rows  # in-app: each reminder once, whatever the crashes
 
+    # Every chat and SMS message reached its vendor, once, but for the same window: a message the
+    # vendor took as its sender died goes out once more (same X-Tracker-Message-Id), nothing else
+    # twice; each try counted is a request the vendor saw. The refused e-mail address gets its
+    # messages on the other channels all the same.
+    deliveries = list(Delivery.objects.all())
+    assert len(deliveries) == planned
+    for delivery in deliveries:
+        mid = message_id("delivery", delivery.pk)
+        tries = http_times[mid] + 1
+        assert (delivery.status, delivery.attempts, http_data[mid]) == ("sent", tries, tries), mid
+        assert http_accepted[mid] == http_window[mid] + 1, mid
+    assert sum(http_accepted.values()) == planned + sum(http_window.values())
+    # One digest per person and per robot per channel for the day.
+    digests_seen = Counter()
+    for request in delivered:
+        body = request.body if isinstance(request.body, dict) else {}
+        text = str(
+            (body.get("markdown") or {}).get("content")
+            or (body.get("markdown") or {}).get("text")
+            or body.get("content")
+            or ""
+        )
+        if "催办" in text:
+            continue
+        target = (
+            body.get("touser")
+            or body.get("mobile")
+            or request.query.get("key")
+            or request.query.get("access_token")
+        )
+        digests_seen[(request.channel, target)] += 1
+    assert len(digests_seen) == 2 * len(world.users) + 2 * LIAISONS
+    # More than one only through the window (a resend may itself be caught by a later kill).
+    assert sum(n - 1 for n in digests_seen.values()) <= sum(http_window.values())
+
     # The day really was the one described.
-    assert len(kills) == 12 and sum(k.clusters for k in kills) == 15
+    assert len(kills) == 14 and sum(k.clusters for k in kills) == 18
     assert window and len(caught) > sum(window.values()) and len(untried) >= 25
+    assert http_window and len(http_caught) > sum(http_window.values())
+    assert {t.channel for t in http_caught} >= {"wecom_app", "sms", "wecom_robot", "dingtalk"}
     print(
         f"\ncrash loop: {len(kills)} kills ({sum(k.clusters for k in kills)} cluster kills, "
         f"{sum(k.phase == 'sweep' for k in kills)} mid-sweep), {len(world.users)} digests + {MANUAL} 催办, "
         f"{len(untried)} claims untried at the kills (not charged), {len(caught)} caught mid-send, "
         f"{sum(resends.values())} resent through the window, {server.rcpt[REFUSED]} tries at the refused address, "
-        f"{kills[-1].unsent} digests unsent at the last kill"
+        f"{kills[-1].unsent} digests unsent at the last kill; chat and SMS: {planned} messages, "
+        f"{len(http_caught)} caught mid-send on {sorted({t.channel for t in http_caught})}, "
+        f"{sum(http_window.values())} resent through the window"
     )

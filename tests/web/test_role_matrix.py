@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 import pytest
 from axes.models import AccessAttempt
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +24,7 @@ from obligations.models import (
     Notification,
     ProgressReport,
     Reminder,
+    Robot,
     SourceDocument,
     Unit,
 )
@@ -290,6 +290,57 @@ CASES = [
         # A unit's leader sees only the ledgers they made (limited to their units); this one is the supervisor's.
         {"anonymous": LOGIN, "liaison_own": 404, "liaison_other": 404, "leader": 404, "supervisor": 200},
     ),
+    Case("channel_settings", lambda w: reverse("channel_settings"), SUPERVISOR_ONLY_GET),
+    Case(
+        "channel_app_save",
+        lambda w: reverse("channel_app_save"),
+        SUPERVISOR_ONLY_POST,
+        "post",
+        lambda w: {"app-corp_id": "wwcorp", "app-agent_id": "1000002"},
+    ),
+    Case(
+        "channel_sms_save",
+        lambda w: reverse("channel_sms_save"),
+        SUPERVISOR_ONLY_POST,
+        "post",
+        lambda w: {
+            "sms-method": "post_json",
+            "sms-params": "{}",
+            "sms-headers": "{}",
+            "sms-max_chars": "140",
+        },
+    ),
+    Case(
+        "channel_test",
+        lambda w: reverse("channel_test", args=["sms"]),
+        SUPERVISOR_ONLY_POST,
+        "post",
+        lambda w: {"sms_test-to": "13800001111"},  # no gateway configured: fails before any request
+    ),
+    Case("channel_unit", lambda w: reverse("channel_unit", args=[w.unit_a.pk]), SUPERVISOR_ONLY_GET),
+    Case(
+        "channel_unit_post",
+        lambda w: reverse("channel_unit", args=[w.unit_a.pk]),
+        SUPERVISOR_ONLY_POST,
+        "post",
+        lambda w: {"wecom_app": "on", "sms": "on"},
+    ),
+    Case(
+        "channel_robot_test",
+        lambda w: reverse("channel_robot_test", args=[w.unit_a.pk]),
+        SUPERVISOR_ONLY_POST,
+        "post",
+        lambda w: {"kind": "wecom"},  # the vendor's address is a closed loopback port
+    ),
+    Case("channel_people", lambda w: reverse("channel_people"), SUPERVISOR_ONLY_GET),
+    Case(
+        "channel_person",
+        lambda w: reverse("channel_person", args=[w.liaison_a.pk]),
+        SUPERVISOR_ONLY_POST,
+        "post",
+        lambda w: {f"c{w.liaison_a.pk}-wecom_userid": "ZhangSan", f"c{w.liaison_a.pk}-mobile": "13800001111"},
+    ),
+    Case("manual_reminders", lambda w: reverse("manual_reminders"), SUPERVISOR_ONLY_GET),
     Case("lockout_list", lambda w: reverse("lockout_list"), SUPERVISOR_ONLY_GET),
     Case(
         "lockout_unlock",
@@ -353,7 +404,7 @@ CASES = [
 
 
 @pytest.fixture
-def matrix(world):
+def matrix(world, settings):
     """world plus a pending completion (task_b), a pending extension (task_b_only), evidence on
     task_a, and a draft import with an unconfirmed unit."""
     from obligations import workflow as workflows
@@ -434,6 +485,9 @@ def matrix(world):
     # A healthy installation for /healthz (a qcluster beat a moment ago), and a holiday-table entry.
     Heartbeat.objects.create(name="qcluster", beat_at=timezone.now(), host="test")
     w.holiday = HolidayOverride.objects.create(date=datetime.date(2027, 2, 10), is_workday=False, name="春节")
+    # A group robot whose test message meets a closed port at once (no request leaves the machine).
+    settings.WECOM_BASE_URL = "http://127.0.0.1:9"
+    Robot.objects.create(unit=w.unit_a, kind=Robot.Kind.WECOM, key="matrix-robot-key")
     # An account locked out by django-axes, for the supervisors' unlock page.
     w.locked_username = "locked_user"
     AccessAttempt.objects.create(

@@ -1,0 +1,107 @@
+"""Where each reminder stands on each channel, in the words the pages use: 已发送 / 重试中 /
+发送失败（原因） (and 待发送, 发送中, 已取消). Two queries for any number of rows.
+
+E-mail is the row's own state (a digest row follows its digest); in-app is the notification;
+企业微信/短信 the person's Delivery for the row's day (or for the 催办 row); the group robots the
+unit's Delivery for the day (or for the 催办 request).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.utils import timezone
+
+from ..models import Delivery, Notification, Reminder
+
+C = Delivery.Channel
+COLUMNS = [("email", "邮件"), ("in_app", "站内"), *[(c.value, c.label) for c in C]]
+LIAISON_KINDS = {Reminder.Kind.DUE_SOON, Reminder.Kind.OVERDUE, Reminder.Kind.REPORT_DUE}
+
+
+@dataclass(frozen=True)
+class State:
+    text: str
+    css: str  # sent, retrying, failed, waiting, cancelled
+    detail: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.text}（{self.detail}）" if self.detail else self.text
+
+
+NONE = State("—", "none")
+
+
+def state_of(status: str, attempts: int, error: str) -> State:
+    if status == "sent":
+        return State("已发送", "sent")
+    if status == "failed":
+        return State("发送失败", "failed", error)
+    if status == "cancelled":
+        return State("已取消", "cancelled", error)
+    if status == "sending":
+        return State("发送中", "waiting")
+    if attempts:
+        return State("重试中", "retrying", error)
+    return State("待发送", "waiting")
+
+
+def states_for(rows: list[Reminder]) -> dict[int, list[State]]:
+    """For each row (with recipient loaded), its State per COLUMNS."""
+    if not rows:
+        return {}
+    ids = [row.pk for row in rows]
+    notified = set(Notification.objects.filter(reminder_id__in=ids).values_list("reminder_id", flat=True))
+    days = {timezone.localdate(row.due_at) for row in rows}
+    manual = [row for row in rows if row.kind == Reminder.Kind.MANUAL]
+    wanted = (
+        Q(reminder_id__in=[row.pk for row in manual])
+        | Q(recipient_id__in={row.recipient_id for row in rows}, day__in=days)
+        | Q(robot__isnull=False, unit_id__in={row.unit_id for row in rows}, day__in=days)
+        | Q(robot__isnull=False, stage__in={row.stage for row in manual})
+    )
+    by_key: dict[tuple, Delivery] = {}
+    for item in Delivery.objects.filter(wanted).only(
+        "channel",
+        "status",
+        "attempts",
+        "last_error",
+        "reminder_id",
+        "recipient_id",
+        "robot_id",
+        "unit_id",
+        "day",
+        "stage",
+    ):
+        if item.reminder_id:
+            key = ("row", item.reminder_id, item.channel)
+        elif item.day and item.recipient_id:
+            key = ("person", item.recipient_id, item.day, item.channel)
+        elif item.day:
+            key = ("unit", item.unit_id, item.day, item.channel)
+        else:
+            key = ("request", item.unit_id, item.stage, item.channel)
+        by_key[key] = item
+    result: dict[int, list[State]] = defaultdict(list)
+    for row in rows:
+        day = timezone.localdate(row.due_at)
+        email = state_of(row.status, row.attempts, row.last_error) if row.recipient.email else NONE
+        if row.status == "cancelled":
+            in_app = State("已取消", "cancelled", row.last_error)
+        else:
+            in_app = State("已发送", "sent") if row.pk in notified else State("待发送", "waiting")
+        states = [email, in_app]
+        for channel in C:
+            robot = channel in (C.WECOM_ROBOT, C.DINGTALK)
+            if row.kind == Reminder.Kind.MANUAL:
+                key = ("request", row.unit_id, row.stage, channel) if robot else ("row", row.pk, channel)
+            elif robot:
+                key = ("unit", row.unit_id, day, channel) if row.kind in LIAISON_KINDS else None
+            else:
+                key = ("person", row.recipient_id, day, channel)
+            item = by_key.get(key) if key else None
+            states.append(state_of(item.status, item.attempts, item.last_error) if item else NONE)
+        result[row.pk] = states
+    return result
