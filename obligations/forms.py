@@ -70,7 +70,9 @@ class VersionedForm(forms.Form):
     )
 
 
-class ProgressForm(VersionedForm):
+class ProgressForm(forms.Form):
+    """A progress report: an append that never conflicts, so it carries no version."""
+
     text = forms.CharField(
         label="进展情况",
         max_length=5000,
@@ -80,6 +82,28 @@ class ProgressForm(VersionedForm):
         error_messages={"required": "请填写进展情况。"},
     )
     files = EvidenceField()
+
+
+class PartForm(VersionedForm):
+    """本单位已完成 (or its undo): its version is that of the unit's own state, not the task's."""
+
+    done = forms.ChoiceField(
+        choices=[("1", "本单位已完成"), ("0", "撤销本单位已完成")],
+        widget=forms.HiddenInput,
+        error_messages={"required": "未知的操作。", "invalid_choice": "未知的操作。"},
+    )
+    note = forms.CharField(
+        label="说明",
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(
+            attrs={"rows": 2, "placeholder": "可选：本单位承担部分的完成情况，或撤销的原因"}
+        ),
+    )
+
+    @property
+    def marks_done(self) -> bool:
+        return self.cleaned_data["done"] == "1"
 
 
 class CompletionForm(VersionedForm):
@@ -137,8 +161,15 @@ class DecisionForm(VersionedForm):
         return self.cleaned_data["decision"] == "approve"
 
 
+class UnitChoices(IdModelMultipleChoiceField):
+    """Units as choices, each shown with its jurisdiction when another unit has the same name."""
+
+    def label_from_instance(self, obj: Unit) -> str:
+        return obj.label
+
+
 class ReminderForm(forms.Form):
-    units = IdModelMultipleChoiceField(
+    units = UnitChoices(
         label="催办单位",
         queryset=Unit.objects.none(),
         widget=forms.CheckboxSelectMultiple,
@@ -298,3 +329,10 @@ class ImportForm(forms.Form):
         except FileTypeError as exc:
             raise forms.ValidationError(str(exc)) from exc
         return upload
+
+
+# Every form a task page can show, by its name on the page. Each renders with ids of its own
+# (id_progress_files, id_completion_files …) so a label never points at another form's input.
+def task_form(name: str, form_class: type[forms.Form], *args, **kwargs) -> forms.Form:
+    kwargs.setdefault("auto_id", f"id_{name}_%s")
+    return form_class(*args, **kwargs)

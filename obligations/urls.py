@@ -20,6 +20,7 @@ urlpatterns = [
     path("tasks/", task_pages.task_list, name="task_list"),
     path("tasks/<int:pk>/", task_pages.task_detail, name="task_detail"),
     path("tasks/<int:pk>/report/", actions.report_progress, name="task_report"),
+    path("tasks/<int:pk>/part/", actions.mark_part, name="task_part"),
     path("tasks/<int:pk>/complete/", actions.submit_completion, name="task_complete"),
     path("tasks/<int:pk>/extend/", actions.request_extension, name="task_extend"),
     path("tasks/<int:pk>/edit/", actions.edit_task, name="task_edit"),

@@ -7,6 +7,10 @@ command line all find the same unit for the same name.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from django.db.models import Count
+
 from ..extract.units import is_generic_group, normalise_unit_name, split_units
 from ..models import Unit, UnitAlias
 
@@ -77,3 +81,36 @@ def units_named(name: str) -> set[int]:
     found = set(Unit.objects.filter(name=key).values_list("pk", flat=True))
     found |= set(UnitAlias.objects.filter(name=key).values_list("unit_id", flat=True))
     return found
+
+
+# --- How units are shown -----------------------------------------------------------------------------
+
+
+def unit_label(name: str, jurisdiction: str, shared: set[str]) -> str:
+    """A unit's name, with its jurisdiction when the name is in ``shared`` (区交通运输局（张店区）)."""
+    return f"{name}（{jurisdiction}）" if name in shared and jurisdiction else name
+
+
+def shared_names(names: Iterable[str]) -> set[str]:
+    """Which of these names more than one unit bears (in different jurisdictions): one query."""
+    names = set(names)
+    if not names:
+        return set()
+    return set(
+        Unit.objects.filter(name__in=names)
+        .order_by()
+        .values("name")
+        .annotate(count=Count("pk"))
+        .filter(count__gt=1)
+        .values_list("name", flat=True)
+    )
+
+
+def label_units(units: Iterable[Unit]) -> list[Unit]:
+    """Give each unit its label (``Unit.label``) for a page: the jurisdiction is added to a name that
+    another unit anywhere also bears, so identical names never look like the same unit."""
+    units = list(units)
+    shared = shared_names(unit.name for unit in units)
+    for unit in units:
+        unit._label = unit_label(unit.name, unit.jurisdiction, shared)
+    return units

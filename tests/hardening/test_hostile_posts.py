@@ -27,6 +27,7 @@ from obligations.forms import (
     DecisionForm,
     ExtensionForm,
     ImportForm,
+    PartForm,
     ProgressForm,
     ReminderForm,
     RowSelectionForm,
@@ -79,7 +80,8 @@ class PostView:
 
 _VERSIONED = ["version"]
 POST_VIEWS: dict[str, PostView] = {
-    "task_report": PostView("liaison_own", [ProgressForm], strict=_VERSIONED),
+    "task_report": PostView("liaison_own", [ProgressForm]),  # an append: no version to forge
+    "task_part": PostView("liaison_own", [PartForm], strict=[*_VERSIONED, "done"]),
     "task_complete": PostView("liaison_own", [CompletionForm], strict=_VERSIONED),
     "task_extend": PostView("liaison_own", [ExtensionForm], strict=[*_VERSIONED, "new_deadline"]),
     "task_edit": PostView("supervisor", [TaskEditForm], strict=[*_VERSIONED, "deadline", "deadline_kind"]),

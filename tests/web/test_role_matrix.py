@@ -125,9 +125,25 @@ CASES = [
         lambda w: {"version": 1, "text": "本月进展"},
     ),
     Case(
+        "task_part",
+        lambda w: reverse("task_part", args=[w.task_a.pk]),
+        OWN_UNIT_POST,
+        "post",
+        lambda w: {"version": 1, "done": "1", "note": "本单位部分已完成"},
+    ),
+    Case(
+        # The lead unit's liaison asks, or a supervisor in the lead unit's name.
         "task_complete",
         lambda w: reverse("task_complete", args=[w.task_a.pk]),
-        OWN_UNIT_POST,
+        OWN_UNIT_POST | {"supervisor": 302},
+        "post",
+        lambda w: {"version": 1, "summary": "已完成"},
+    ),
+    Case(
+        # 市财政局 only co-operates on task_b (led by 市大数据局): it may not close the whole task.
+        "task_complete_co_unit",
+        lambda w: reverse("task_complete", args=[w.task_b_co.pk]),
+        OWN_UNIT_POST | {"liaison_own": 403, "liaison_other": 302, "supervisor": 302},
         "post",
         lambda w: {"version": 1, "summary": "已完成"},
     ),
@@ -355,6 +371,8 @@ def matrix(world):
     for user in (w.liaison_b, w.leader_a, w.supervisor):
         Notification.objects.create(user=user, title="提醒", url=f"/tasks/{w.task_b.pk}/")
     w.notification = Notification.objects.create(user=w.liaison_a, title="提醒", url=f"/tasks/{w.task_a.pk}/")
+    # A task both units see, led by unit_b, with no pending request (task_b has one).
+    w.task_b_co = make_task(w.plan, lead=[w.unit_b], responsible=[w.unit_a], deadline=timezone.localdate())
     w.ready_plan = make_plan("可发布的草稿", status="draft")
     make_task(w.ready_plan, lead=[w.unit_a])
     from obligations.ledger import generate_ledger_file
