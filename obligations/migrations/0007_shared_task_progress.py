@@ -108,4 +108,10 @@ class Migration(migrations.Migration):
                 condition=models.Q(("version__gte", 1)), name="assignment_version_positive"
             ),
         ),
+        migrations.AddIndex(
+            model_name="assignment",
+            index=models.Index(
+                condition=models.Q(("status", "done")), fields=["unit", "task"], name="assignment_done_unit_task"
+            ),
+        ),
     ]

@@ -207,7 +207,7 @@ UNIT_PART_NOTE = (
 )
 
 
-def unit_light(task_light: Light, unit_done: bool) -> Light:
+def unit_light(task_light: Light | str, unit_done: bool) -> Light | str:
     """The light of one unit's part of a task: done once that unit has finished its part (本单位已完成),
     otherwise the task's own light. Per-unit counts (ranking, ledger summary) use this."""
     return Light.DONE if unit_done else task_light

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 
 from ..extract.units import is_generic_group, normalise_unit_name, split_units
 from ..models import Unit, UnitAlias
@@ -114,3 +114,14 @@ def label_units(units: Iterable[Unit]) -> list[Unit]:
     for unit in units:
         unit._label = unit_label(unit.name, unit.jurisdiction, shared)
     return units
+
+
+def unit_labels(unit_ids: Iterable[int]) -> dict[int, str]:
+    """{unit id: label} for these units, in one query (the jurisdiction added where names repeat)."""
+    twin = Unit.objects.filter(name=OuterRef("name")).exclude(pk=OuterRef("pk"))
+    rows = (
+        Unit.objects.filter(pk__in=list(unit_ids))
+        .annotate(shared=Exists(twin))
+        .values_list("pk", "name", "jurisdiction", "shared")
+    )
+    return {pk: f"{name}（{place}）" if shared and place else name for pk, name, place, shared in rows}
