@@ -184,9 +184,14 @@ class ReminderForm(forms.Form):
 
 
 class UnitReminderForm(forms.Form):
-    """催办 of all of a unit's overdue tasks (the dashboard's button): an optional note."""
+    """催办 of all of a unit's overdue tasks (confirmed on its own page): an optional note."""
 
-    message = forms.CharField(label="催办说明", max_length=500, required=False)
+    message = forms.CharField(
+        label="催办说明",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "可选：如“请于本周五前报送整改进展”"}),
+    )
 
 
 class TaskEditForm(VersionedForm):

@@ -10,9 +10,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import workflow
 from ..forms import (
@@ -29,12 +29,15 @@ from ..forms import (
 from ..light_window import light_window
 from ..models import CompletionRequest, ExtensionRequest, Task, Unit
 from ..models.lights import Light
-from ..reminders.manual import remind_unit, request_manual_reminder
+from ..plans.unit_directory import label_units
+from ..reminders.manual import recipients, remind_unit, request_manual_reminder
 from ..roles import TaskRights, capabilities, task_rights
 from ..security.body_limits import accepts_body
 from ..security.invalid_input import InvalidInput
-from .common import safe_next, supervisor_required, visible_task
+from .common import safe_next, safe_next_get, supervisor_required, visible_task
 from .task_pages import render_task_page
+
+UNIT_REMIND_LISTED = 50  # overdue tasks listed on the confirmation page (all are reminded)
 
 
 def _task_url(task: Task, anchor: str = "") -> str:
@@ -263,31 +266,56 @@ def remind_task(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(_task_url(task, "timeline"))
 
 
-@supervisor_required
-@require_POST
-def remind_unit_overdue(request: HttpRequest, pk: int) -> HttpResponse:
-    """One click on a unit: 催办 each of its overdue published tasks."""
-    unit = get_object_or_404(Unit, pk=pk)
-    form = UnitReminderForm(request.POST)
-    if not form.is_valid():
-        raise InvalidInput("催办说明有误：" + "；".join(form.errors.get("message", [])))
+def _overdue_of(request: HttpRequest, unit: Unit) -> list[Task]:
     day, cutoff = light_window()
-    tasks = (
+    return list(
         Task.objects.visible_to(request.user)
         .published()
         .of_units([unit.pk])
         .of_light(Light.RED, day, cutoff)
-        .order_by("deadline")
+        .select_related("plan")
+        .order_by("deadline", "pk")
     )
-    task_list = list(tasks)
-    if not task_list:
+
+
+@supervisor_required
+@require_http_methods(["GET", "POST"])
+def remind_unit_overdue(request: HttpRequest, pk: int) -> HttpResponse:
+    """催办 of all of a unit's overdue tasks: a confirmation page (tasks, who will hear, an optional
+    note), then one notice per liaison listing the tasks."""
+    unit = get_object_or_404(Unit, pk=pk)
+    label_units([unit])
+    back = safe_next(request) or safe_next_get(request) or reverse("dashboard")
+    tasks = _overdue_of(request, unit)
+    if request.method == "GET":
+        day, _ = light_window()
+        return render(
+            request,
+            "obligations/unit_remind.html",
+            {
+                "unit": unit,
+                "tasks": tasks[:UNIT_REMIND_LISTED],
+                "task_count": len(tasks),
+                "more": max(len(tasks) - UNIT_REMIND_LISTED, 0),
+                "recipients": recipients(unit),
+                "form": UnitReminderForm(),
+                "next": back,
+                "today": day,
+            },
+        )
+    form = UnitReminderForm(request.POST)
+    if not form.is_valid():
+        raise InvalidInput("催办说明有误：" + "；".join(form.errors.get("message", [])))
+    if not tasks:
         messages.info(request, f"{unit.name}目前没有逾期任务，无需催办。")
     else:
-        reminders = remind_unit(unit, task_list, request.user, message=form.cleaned_data["message"])
+        reminders = remind_unit(unit, tasks, request.user, message=form.cleaned_data["message"])
+        people = len({reminder.recipient_id for reminder in reminders})
         if reminders:
             messages.success(
-                request, f"已对{unit.name}的 {len(task_list)} 项逾期任务发出催办（{len(reminders)} 条提醒）。"
+                request,
+                f"已对{unit.name}的 {len(tasks)} 项逾期任务发出催办：{people} 位联络员各收到一条通知（含全部 {len(tasks)} 项任务）。",
             )
         else:
             messages.warning(request, f"{unit.name}尚未设置联络员，催办未能发出。")
-    return HttpResponseRedirect(safe_next(request) or reverse("dashboard"))
+    return HttpResponseRedirect(back)

@@ -60,6 +60,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
         .with_light(day, cutoff)
     )
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    label_units(a.unit for task in page for a in task.assignments.all())
     # A liaison's own units are highlighted in the list.
     own_units = visible.unit_ids if can.report else frozenset()
     return render(

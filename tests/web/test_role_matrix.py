@@ -172,6 +172,7 @@ CASES = [
         "post",
         lambda w: {"units": [w.unit_a.pk]},
     ),
+    Case("unit_remind_confirm", lambda w: reverse("unit_remind", args=[w.unit_b.pk]), SUPERVISOR_ONLY_GET),
     Case(
         "unit_remind",
         lambda w: reverse("unit_remind", args=[w.unit_b.pk]),
