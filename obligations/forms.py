@@ -299,6 +299,7 @@ class UnitReviewForm(forms.Form):
 
     source = IdField(error_messages={"required": "缺少导入文件编号，请刷新页面后重试。"})
     target = forms.CharField(max_length=200, required=False)
+    cross_level = forms.BooleanField(required=False)  # the supervisor confirms e.g. 区… → 市…
 
 
 class ImportForm(forms.Form):

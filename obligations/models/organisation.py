@@ -52,6 +52,11 @@ class Unit(models.Model):
         return self.name
 
     @property
+    def label_with_place(self) -> str:
+        """The name with its jurisdiction, always (where a choice must be unmistakable)."""
+        return f"{self.name}（{self.jurisdiction}）" if self.jurisdiction else self.name
+
+    @property
     def label(self) -> str:
         """How the unit is shown: its name, with its jurisdiction when another unit has the same
         name (区交通运输局（张店区）); ``plans.unit_directory.label_units`` decides that for a page."""

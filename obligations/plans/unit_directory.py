@@ -7,6 +7,7 @@ command line all find the same unit for the same name.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from django.db.models import Count, Exists, OuterRef
@@ -65,14 +66,26 @@ class UnitDirectory:
 
 def find_registered(name: str, jurisdiction: str) -> Unit | None:
     """A registered unit by name or alias: in the jurisdiction first, else the one unit of that name
-    anywhere (None when there is none or more than one)."""
+    anywhere (None when there is none or more than one). "名称（辖区）", as lists show a name that
+    several units bear, names the unit of that jurisdiction."""
     if not normalise_unit_name(name):
         return None
     found = UnitDirectory(jurisdiction, registered_only=True).find(name)
     if found is not None:
         return found
-    elsewhere = list(Unit.objects.filter(confirmed=True, is_active=True, name=normalise_unit_name(name))[:2])
-    return elsewhere[0] if len(elsewhere) == 1 else None
+    registered = Unit.objects.filter(confirmed=True, is_active=True)
+    elsewhere = list(registered.filter(name=normalise_unit_name(name))[:2])
+    if len(elsewhere) == 1:
+        return elsewhere[0]
+    placed = _PLACED.fullmatch(name.strip())
+    if placed:
+        return registered.filter(
+            name=normalise_unit_name(placed.group(1)), jurisdiction=placed.group(2).strip()
+        ).first()
+    return None
+
+
+_PLACED = re.compile(r"(.+)[（(]([^（）()]+)[）)]")
 
 
 def units_named(name: str) -> set[int]:

@@ -105,6 +105,7 @@ POST_VIEWS: dict[str, PostView] = {
     "unit_map": PostView("supervisor", [UnitReviewForm], strict=["source"]),
     "unit_confirm": PostView("supervisor", [UnitReviewForm], strict=["source"]),
     "plan_publish": PostView("supervisor"),
+    "alias_undo": PostView("supervisor"),
     "notification_read_all": PostView("liaison_own"),
     "notification_open": PostView("liaison_own"),
     "notification_read": PostView("liaison_own"),
@@ -156,6 +157,7 @@ GET_ONLY = {
     "notification_list",
     "ledger_download",
     "lockout_list",
+    "alias_list",
 }
 # The admin's views: per model (add, change, changelist actions and delete are posted below; history
 # is a page) and for the site (login, logout and password_change are posted; the rest are pages).

@@ -24,6 +24,7 @@ from obligations.models import (
     Reminder,
     SourceDocument,
     Unit,
+    UnitAlias,
 )
 
 from ..factories import make_plan, make_task
@@ -312,6 +313,14 @@ CASES = [
         "post",
         lambda w: {"kind": "username", "value": w.locked_username},
     ),
+    Case("alias_list", lambda w: reverse("alias_list"), SUPERVISOR_ONLY_GET),
+    Case(
+        "alias_undo",
+        lambda w: reverse("alias_undo", args=[w.alias.pk]),
+        SUPERVISOR_ONLY_POST,
+        "post",
+        lambda w: {},
+    ),
     Case(
         "import_discard",
         lambda w: reverse("import_discard", args=[w.source.pk]),
@@ -365,6 +374,7 @@ def matrix(world):
     w.draft_plan.source = w.source
     w.draft_plan.save()
     w.new_unit = Unit.objects.create(jurisdiction="测试市", name="市财政局办公室", confirmed=False)
+    w.alias = UnitAlias.objects.create(unit=w.unit_a, name="财政局", created_by=w.supervisor)
     from obligations.models import Assignment
 
     Assignment.objects.create(task=w.draft_task, unit=w.new_unit, role="responsible", position=0)
