@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import UploadedFile
 from .dates import today
 from .filetypes import FileTypeError, check_upload
 from .models import Task, Unit
+from .plans.unit_directory import shared_names, unit_label
 from .security.ids import IdField, IdListField, IdModelMultipleChoiceField, PlainIntegerField
 from .workflow import edit_task
 from .workflow.evidence import ALLOWED_EVIDENCE, MAX_FILES, check_evidence
@@ -162,10 +163,15 @@ class DecisionForm(VersionedForm):
 
 
 class UnitChoices(IdModelMultipleChoiceField):
-    """Units as choices, each shown with its jurisdiction when another unit has the same name."""
+    """Units as choices, each shown with its jurisdiction when another unit has the same name
+    (three 区交通运输局 must not look like one)."""
+
+    _shared: set[str] | None = None
 
     def label_from_instance(self, obj: Unit) -> str:
-        return obj.label
+        if self._shared is None:
+            self._shared = shared_names(self.queryset.values_list("name", flat=True))
+        return unit_label(obj.name, obj.jurisdiction, self._shared)
 
 
 class ReminderForm(forms.Form):

@@ -80,12 +80,28 @@ def import_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+# Characters a line of the review table's boxes holds (at its font size and column widths).
+TEXT_LINE_CHARS = 26
+UNIT_LINE_CHARS = 10
+
+
+def _rows_for(text: str, per_line: int, least: int, most: int) -> int:
+    """Lines a box needs to show ``text`` whole (its own line breaks counted), within bounds."""
+    lines = sum(max(1, -(-len(part) // per_line)) for part in (text or "").split("\n"))
+    return max(least, min(most, lines))
+
+
 def _row_form(task: Task, data=None) -> TaskEditForm:
     form = TaskEditForm(
         data, initial=None if data else TaskEditForm.initial_for(task), auto_id=f"id_t{task.pk}_%s"
     )
     for field in form.fields.values():
         field.widget.attrs["form"] = f"rowform-{task.pk}"
+    # Boxes sized to their content: the whole task text and every unit visible without scrolling.
+    values = {name: form[name].value() or "" for name in ("text", "lead_units", "responsible_units")}
+    form.fields["text"].widget.attrs["rows"] = _rows_for(values["text"], TEXT_LINE_CHARS, 3, 16)
+    for name in ("lead_units", "responsible_units"):
+        form.fields[name].widget.attrs["rows"] = _rows_for(values[name], UNIT_LINE_CHARS, 2, 10)
     return form
 
 
@@ -123,6 +139,16 @@ def render_review(
         plan_rows = [(task, bound.get(task.pk) or _row_form(task)) for task in plan.tasks.all()]
         rows.append((plan, plan_rows, sum(1 for task, _ in plan_rows if task.needs_review)))
     pending_units = list(review.unconfirmed_units(plans).annotate(uses=Count("assignments")))
+    # Each draft's own unconfirmed units: its 发布 waits for them (review.publish_plan says so too).
+    blocked = dict(
+        Assignment.objects.filter(task__plan__in=plans, unit__confirmed=False)
+        .order_by()
+        .values("task__plan_id")
+        .annotate(units=Count("unit", distinct=True))
+        .values_list("task__plan_id", "units")
+    )
+    for plan in plans:
+        plan.pending_units = blocked.get(plan.pk, 0)
     registered_units = Unit.objects.filter(confirmed=True, is_active=True)
     jurisdictions = {unit.jurisdiction for unit in pending_units} or {source.jurisdiction}
     registered_rows = list(
@@ -133,7 +159,8 @@ def render_review(
     # A name several units bear is offered with its jurisdiction (find_registered reads it back).
     counts = Counter(name for name, _ in registered_rows)
     registered = {
-        (f"{name}（{place}）" if counts[name] > 1 and place else name): name for name, place in registered_rows
+        (f"{name}（{place}）" if counts[name] > 1 and place else name): name
+        for name, place in registered_rows
     }
     for unit in pending_units:
         unit.suggestions = _suggestions(unit, registered)

@@ -52,7 +52,7 @@ FIELD_LABELS = {
 
 # Events recorded on the whole plan that concern each of its tasks; everything else on the plan
 # (other rows' review edits, units confirmed or mapped elsewhere) is not this task's history.
-_PLAN_EVENTS = ("plan.import", "plan.publish", "plan.archive")
+_PLAN_EVENTS = ("plan.import", "plan.publish", "plan.archive", "plan.history")
 
 
 @dataclass
