@@ -170,7 +170,9 @@ def test_console_mail_prints_the_plain_text_part_only():
     message = EmailMultiAlternatives(
         "【督办提醒】测试", "张联络，您好：\n\n一、逾期未办结（1 项）", to=["a@example.gov.cn"]
     )
-    message.attach_alternative("<html><body><p>张联络，您好：</p>" + "<br>" * 500 + "</body></html>", "text/html")
+    message.attach_alternative(
+        "<html><body><p>张联络，您好：</p>" + "<br>" * 500 + "</body></html>", "text/html"
+    )
     ConsoleBackend(stream=stream).send_messages([message])
     printed = stream.getvalue()
     assert "主题：【督办提醒】测试" in printed and "一、逾期未办结（1 项）" in printed

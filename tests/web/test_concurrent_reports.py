@@ -97,7 +97,9 @@ def test_twenty_liaisons_report_on_one_shared_task_at_once(live_server):
     expected = {f"单位{i:02d}第{n + 1}次进展" for i in range(LIAISONS) for n in range(REPORTS_EACH)}
     assert set(texts) == expected and set(texts.values()) == {1}  # every report stored once
     for index, unit in enumerate(units):
-        assert ProgressReport.objects.filter(task=task, unit=unit, author=users[index]).count() == REPORTS_EACH
+        assert (
+            ProgressReport.objects.filter(task=task, unit=unit, author=users[index]).count() == REPORTS_EACH
+        )
     # The task's own fields were never touched by reports; every unit's part is under way.
     task.refresh_from_db()
     assert (task.status, task.version) == (Task.Status.IN_PROGRESS, 1)
