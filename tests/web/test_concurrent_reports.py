@@ -74,7 +74,7 @@ def test_twenty_liaisons_report_on_one_shared_task_at_once(live_server):
     def liaison(index: int) -> None:
         start.wait(timeout=30)
         for number in range(REPORTS_EACH):
-            status, _, headers = sessions[index].request(
+            status, _, _ = sessions[index].request(
                 "POST",
                 f"/tasks/{task.pk}/report/",
                 {"csrfmiddlewaretoken": tokens[index], "text": f"单位{index:02d}第{number + 1}次进展"},
