@@ -36,7 +36,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     label_units(part.unit for rows in parts.values() for part in rows)
     for item in completions:
         item.parts = parts[item.task_id]
-        item.open_parts = [part for part in item.parts if part.status != "done"]
+        item.open_parts = [part for part in item.parts if not part.answers and part.status != "done"]
     return render(
         request,
         "obligations/review_queue.html",

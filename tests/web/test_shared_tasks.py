@@ -142,7 +142,7 @@ def test_decision_shows_the_leads_request_with_every_units_state(shared, as_user
         assert "牵头" in table and "本单位已完成" in table and "推进中" in table and "未开始" in table
         assert "税务局正在推进" in table
     queue = as_user(w.supervisor).get(reverse("review_queue")).content.decode()
-    assert "2 个单位尚未标记本单位已完成" in queue
+    assert "1 个配合单位尚未标记本单位已完成" in queue  # 市税务局; the lead asks
 
 
 def test_unit_parts_reads_a_group_members_report_onto_the_groups_part(world):
