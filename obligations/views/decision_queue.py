@@ -33,7 +33,10 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         )
     # The lead unit's request, with every unit's own state beside it.
     parts = unit_parts([item.task_id for item in completions])
-    label_units(part.unit for rows in parts.values() for part in rows)
+    label_units(
+        [part.unit for rows in parts.values() for part in rows]
+        + [item.unit for item in completions + extensions if item.unit]
+    )
     for item in completions:
         item.parts = parts[item.task_id]
         item.open_parts = [part for part in item.parts if not part.answers and part.status != "done"]

@@ -215,3 +215,74 @@ def test_phone_rows_are_labelled_and_labels_find_their_own_inputs(new_page, scre
     ids = desk.evaluate("[...document.querySelectorAll('[id]')].map(e => e.id)")
     assert len(ids) == len(set(ids))
     desk.screenshot(path=str(screenshots / "task_page_shared.png"), full_page=True)
+
+
+def test_extension_labels_timeline_jurisdictions_and_subtitle(new_page, screenshots):
+    """A liaison on a phone asks for more time, the supervisor approves; the task page then labels
+    当前时限 / 原定时限 / 时限原文, its 办理记录 holds only this task's events, units that share a name
+    show their jurisdiction, and the dashboard's subtitle has no stray "；"."""
+    from obligations import workflow as workflows
+    from obligations.plans import review
+
+    towns = [make_unit("区交通运输局", jurisdiction=place) for place in ("张店区", "淄川区", "博山区")]
+    finance = make_unit("市财政局")
+    make_liaison("jiaotong_e", towns[0])
+    boss = make_supervisor("duchashi_e")
+    plan = make_plan("含多项任务的方案", status="draft")
+    day = timezone.localdate()
+    task = make_task(
+        plan, lead=[towns[0]], responsible=[finance], deadline=day + datetime.timedelta(days=5), text="本任务"
+    )
+    other = make_task(plan, lead=[towns[1]], deadline=day, text="别的任务")
+    Task.objects.filter(pk=task.pk).update(deadline_raw="本月底前")
+    stranger = make_unit("市统计局", confirmed=False)
+    review.confirm_unit(stranger, user=boss)  # a plan-wide event about a unit not on this task
+    workflows.edit_task(other, user=boss, version=1, values={"responsible_person": "别人"})
+    review.publish_plan(plan, user=boss)
+
+    liaison = new_page(**PHONE)
+    login(liaison, "jiaotong_e")
+    liaison.goto(f"/tasks/{task.pk}/")
+    liaison.click("#panel-extension summary")
+    wanted = day + datetime.timedelta(days=45)
+    liaison.fill("#id_extension_new_deadline", wanted.isoformat())
+    liaison.fill("#id_extension_reason", "需与市财政局协调资金。")
+    with liaison.expect_navigation():
+        liaison.click("#panel-extension button[type=submit]")
+    assert "延期申请已提交" in liaison.content()
+
+    desk = new_page()
+    login(desk, "duchashi_e")
+    desk.goto("/reviews/")
+    item = desk.locator("#extensions .queue-item").first
+    assert "区交通运输局（张店区）" in item.inner_text()
+    with desk.expect_navigation():
+        item.locator("button[value=approve]").click()
+
+    liaison.goto(f"/tasks/{task.pk}/")
+    facts = liaison.locator("dl.facts")
+    assert (
+        liaison.locator("dd.current-deadline")
+        .inner_text()
+        .startswith(f"{wanted.year}年{wanted.month}月{wanted.day}日")
+    )
+    assert "已批准延期" in liaison.locator("dd.current-deadline").inner_text()
+    original = day + datetime.timedelta(days=5)
+    assert (
+        liaison.locator("dd.original-deadline").inner_text()
+        == f"{original.year}年{original.month}月{original.day}日"
+    )
+    assert liaison.locator("dd.deadline-raw").inner_text().startswith("本月底前")
+    assert "原文：" not in facts.inner_text() and "区交通运输局（张店区）" in facts.inner_text()
+    timeline = liaison.locator("#timeline").inner_text()
+    assert "发布《含多项任务的方案》" in timeline and "延期" in timeline
+    assert "市统计局" not in timeline and "别人" not in timeline
+    liaison.screenshot(path=str(screenshots / "extended_task_phone.png"), full_page=True)
+    assert liaison.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 10
+
+    desk.goto("/dashboard/")
+    subtitle = desk.locator("p.subtitle").inner_text()
+    assert "今天" in subtitle and "；" not in subtitle
+    options = desk.locator("option", has_text="区交通运输局").all_inner_texts()
+    assert sorted(options) == ["区交通运输局（博山区）", "区交通运输局（张店区）", "区交通运输局（淄川区）"]
+    desk.screenshot(path=str(screenshots / "dashboard_subtitle.png"), full_page=False)
