@@ -157,6 +157,10 @@ def test_import_review_mappings_publish_button_and_alias_undo(new_page, screensh
     # The 责任人 box is wide enough for a name, and the task text is not squeezed into 3 lines.
     person = page.locator(".review-table td.col-person input").first.bounding_box()
     assert person["width"] >= 90
+    # Nothing of the row is cut off at the card's right edge on a desk screen (保存 / 拆分 / 详情).
+    card = page.locator(".plan-review").first.bounding_box()
+    actions = page.locator(".review-table td.col-actions").first.bounding_box()
+    assert actions["x"] + actions["width"] <= card["x"] + card["width"], (actions, card)
     page.screenshot(path=str(screenshots / "import_review_units.png"), full_page=True)
 
     row = units.locator("tr", has_text="区司法局")
