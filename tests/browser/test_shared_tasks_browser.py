@@ -11,7 +11,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from obligations.models import Assignment, CompletionRequest, Notification, Task, UnitAlias
+from obligations.models import Assignment, ChangeLog, CompletionRequest, Notification, Task, UnitAlias
 from obligations.reminders.outbox import send_due
 
 from ..factories import make_liaison, make_plan, make_supervisor, make_task, make_unit
@@ -52,6 +52,18 @@ def test_co_unit_finishes_its_part_lead_asks_supervisor_approves(new_page, scree
     co.screenshot(path=str(screenshots / "co_unit_part_done_phone.png"), full_page=True)
     width = co.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"] + 10, width
+    # Marked too early: it is undone (the task is still open), then marked again.
+    co.click("#panel-part summary")
+    with co.expect_navigation():
+        co.click("#panel-part button[type=submit]")
+    assert "已撤销本单位已完成" in co.content()
+    assert "本单位已完成" not in co.locator('#units tr[data-unit="市财政局"] .part-state').inner_text()
+    co.click("#panel-part summary")
+    with co.expect_navigation():
+        co.click("#panel-part button[type=submit]")
+    assert "本单位已完成" in co.locator('#units tr[data-unit="市财政局"] .part-state').inner_text()
+    actions = ChangeLog.objects.filter(task=task, action="unit.part")  # who and when, each time
+    assert actions.count() == 3, list(actions.values_list("action", flat=True))
 
     # The lead sees each unit's state, is told who has not finished, and asks to close.
     boss_unit = new_page()
