@@ -217,7 +217,7 @@ def test_phone_rows_are_labelled_and_labels_find_their_own_inputs(new_page, scre
         for index in range(cells.count())
     ]
     assert labels == ['"灯"', '"任务内容"', '"承办单位"', '"完成时限"', '"剩余/逾期"', '"状态"']
-    phone.screenshot(path=str(screenshots / "phone_task_list.png"), full_page=True)
+    phone.screenshot(path=str(screenshots / "phone_task_rows_labelled.png"), full_page=True)
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 10
 
     desk = new_page()
