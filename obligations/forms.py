@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import UploadedFile
 from .dates import today
 from .filetypes import IMPORT_EXTENSIONS, FileTypeError, check_upload
 from .models import Task, Unit
+from .plans.unit_directory import shared_names, unit_label
 from .security.ids import IdField, IdListField, IdModelMultipleChoiceField, PlainIntegerField
 from .workflow import edit_task
 from .workflow.evidence import ALLOWED_EVIDENCE, MAX_FILES, check_evidence
@@ -68,7 +69,9 @@ class VersionedForm(forms.Form):
     )
 
 
-class ProgressForm(VersionedForm):
+class ProgressForm(forms.Form):
+    """A progress report: an append that never conflicts, so it carries no version."""
+
     text = forms.CharField(
         label="进展情况",
         max_length=5000,
@@ -78,6 +81,28 @@ class ProgressForm(VersionedForm):
         error_messages={"required": "请填写进展情况。"},
     )
     files = EvidenceField()
+
+
+class PartForm(VersionedForm):
+    """本单位已完成 (or its undo): its version is that of the unit's own state, not the task's."""
+
+    done = forms.ChoiceField(
+        choices=[("1", "本单位已完成"), ("0", "撤销本单位已完成")],
+        widget=forms.HiddenInput,
+        error_messages={"required": "未知的操作。", "invalid_choice": "未知的操作。"},
+    )
+    note = forms.CharField(
+        label="说明",
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(
+            attrs={"rows": 2, "placeholder": "可选：本单位承担部分的完成情况，或撤销的原因"}
+        ),
+    )
+
+    @property
+    def marks_done(self) -> bool:
+        return self.cleaned_data["done"] == "1"
 
 
 class CompletionForm(VersionedForm):
@@ -135,8 +160,20 @@ class DecisionForm(VersionedForm):
         return self.cleaned_data["decision"] == "approve"
 
 
+class UnitChoices(IdModelMultipleChoiceField):
+    """Units as choices, each shown with its jurisdiction when another unit has the same name
+    (three 区交通运输局 must not look like one)."""
+
+    _shared: set[str] | None = None
+
+    def label_from_instance(self, obj: Unit) -> str:
+        if self._shared is None:
+            self._shared = shared_names(self.queryset.values_list("name", flat=True))
+        return unit_label(obj.name, obj.jurisdiction, self._shared)
+
+
 class ReminderForm(forms.Form):
-    units = IdModelMultipleChoiceField(
+    units = UnitChoices(
         label="催办单位",
         queryset=Unit.objects.none(),
         widget=forms.CheckboxSelectMultiple,
@@ -151,9 +188,14 @@ class ReminderForm(forms.Form):
 
 
 class UnitReminderForm(forms.Form):
-    """催办 of all of a unit's overdue tasks (the dashboard's button): an optional note."""
+    """催办 of all of a unit's overdue tasks (confirmed on its own page): an optional note."""
 
-    message = forms.CharField(label="催办说明", max_length=500, required=False)
+    message = forms.CharField(
+        label="催办说明",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "可选：如“请于本周五前报送整改进展”"}),
+    )
 
 
 class TaskEditForm(VersionedForm):
@@ -261,6 +303,7 @@ class UnitReviewForm(forms.Form):
 
     source = IdField(error_messages={"required": "缺少导入文件编号，请刷新页面后重试。"})
     target = forms.CharField(max_length=200, required=False)
+    cross_level = forms.BooleanField(required=False)  # the supervisor confirms e.g. 区… → 市…
 
 
 class ImportForm(forms.Form):
@@ -298,3 +341,10 @@ class ImportForm(forms.Form):
         except FileTypeError as exc:
             raise forms.ValidationError(str(exc)) from exc
         return upload
+
+
+# Every form a task page can show, by its name on the page. Each renders with ids of its own
+# (id_progress_files, id_completion_files …) so a label never points at another form's input.
+def task_form(name: str, form_class: type[forms.Form], *args, **kwargs) -> forms.Form:
+    kwargs.setdefault("auto_id", f"id_{name}_%s")
+    return form_class(*args, **kwargs)

@@ -16,7 +16,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, P
 from django.db.models import QuerySet
 
 if TYPE_CHECKING:
-    from .models import Task, Unit
+    from .models import Assignment, Task, Unit
 
 SUPERVISOR_GROUP = "督查员"
 LIAISON_GROUP = "联络员"
@@ -173,23 +173,67 @@ def sees_all_published(user: User) -> bool:
     return visible_scope(user).sees_all_published
 
 
-def acting_unit(user: User, task: Task) -> Unit | None:
-    """The unit a liaison acts for on this task: their own unit assigned to it (lead first)."""
+def acting_assignment(user: User, task: Task) -> Assignment | None:
+    """The assignment a liaison acts through on this task: their own unit's, or that of a generic
+    group their unit belongs to (lead first, then in the document's order)."""
     unit_ids = member_unit_ids(user, roles=(LIAISON,))
-    assignment = (
+    if not unit_ids:
+        return None
+    return (
         task.assignments.filter(unit_id__in=unit_ids)
         .select_related("unit")
         .order_by("role", "position")
         .first()
     )
+
+
+def acting_unit(user: User, task: Task, assignment: Assignment | None = None) -> Unit | None:
+    """The unit a liaison acts for on this task: their own unit assigned to it (lead first). Through
+    a generic group, their own member unit, so reports say who actually reported."""
+    assignment = assignment or acting_assignment(user, task)
     if assignment is None:
         return None
     unit = assignment.unit
     if unit.is_group:
-        # Act as the member unit, not the group, so reports say who actually reported.
         own = user.memberships.filter(unit__groups=unit, role=LIAISON).select_related("unit").first()
         return own.unit if own else unit
     return unit
+
+
+@dataclass(frozen=True)
+class TaskRights:
+    """What a user may do on one task (``task_rights``); templates ask these flags.
+
+    Every assigned unit's liaison reports its progress and marks its own part done (本单位已完成);
+    only the unit that answers for the task (牵头单位, see ``Task.answering_assignments``) asks for
+    办结 of the whole task, and supervisors may ask on its behalf (e.g. from paper materials).
+    """
+
+    assignment: Assignment | None = None  # the assignment a liaison acts through
+    unit: Unit | None = None  # the unit named on what they submit
+    report: bool = False  # progress reports, 本单位已完成 and its undo, 延期申请
+    answers: bool = False  # the acting unit answers for the task (牵头单位)
+    request_completion: bool = False  # 申请办结 of the whole task
+    on_behalf: bool = False  # a supervisor asking for 办结 in the lead unit's name
+
+
+def task_rights(user: User, task: Task) -> TaskRights:
+    role = role_of(user)
+    if role == SUPERVISOR:
+        return TaskRights(request_completion=True, on_behalf=True)
+    if role != LIAISON:
+        return TaskRights()
+    assignment = acting_assignment(user, task)
+    if assignment is None:
+        return TaskRights()
+    answers = any(a.pk == assignment.pk for a in task.answering_assignments())
+    return TaskRights(
+        assignment=assignment,
+        unit=acting_unit(user, task, assignment),
+        report=True,
+        answers=answers,
+        request_completion=answers,
+    )
 
 
 # --- What a user may do ----------------------------------------------------------------------------

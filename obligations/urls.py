@@ -2,6 +2,7 @@ from django.urls import path
 
 from .views import (
     actions,
+    alias_pages,
     channel_pages,
     dashboard_page,
     decision_queue,
@@ -25,6 +26,7 @@ urlpatterns = [
     path("tasks/", task_pages.task_list, name="task_list"),
     path("tasks/<int:pk>/", task_pages.task_detail, name="task_detail"),
     path("tasks/<int:pk>/report/", actions.report_progress, name="task_report"),
+    path("tasks/<int:pk>/part/", actions.mark_part, name="task_part"),
     path("tasks/<int:pk>/complete/", actions.submit_completion, name="task_complete"),
     path("tasks/<int:pk>/extend/", actions.request_extension, name="task_extend"),
     path("tasks/<int:pk>/edit/", actions.edit_task, name="task_edit"),
@@ -49,6 +51,8 @@ urlpatterns = [
     path("imports/units/<int:pk>/map/", import_pages.unit_map, name="unit_map"),
     path("imports/units/<int:pk>/confirm/", import_pages.unit_confirm, name="unit_confirm"),
     path("plans/<int:pk>/publish/", import_pages.plan_publish, name="plan_publish"),
+    path("units/aliases/", alias_pages.alias_list, name="alias_list"),
+    path("units/aliases/<int:pk>/undo/", alias_pages.alias_undo, name="alias_undo"),
     path("notifications/", notifications.notification_list, name="notification_list"),
     path("notifications/read-all/", notifications.notification_read_all, name="notification_read_all"),
     path("notifications/<int:pk>/open/", notifications.notification_open, name="notification_open"),

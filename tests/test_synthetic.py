@@ -91,7 +91,7 @@ def test_bench_writes_json_on_a_throwaway_database(tmp_path):
             "--units",
             "20",
             "--only",
-            "seed",
+            "seed,reports",
             "--json",
             str(out),
         ],
@@ -106,6 +106,10 @@ def test_bench_writes_json_on_a_throwaway_database(tmp_path):
     assert data["seed"]["figures"]["tasks"] == 500
     assert data["seed"]["checks"] == {"seconds": True}
     assert data["_meta"]["tasks"] == 500
+    # 20 liaisons × 5 reports on one shared task at once, over HTTP: all stored, none refused.
+    reports = data["reports"]["figures"]
+    assert (reports["requests"], reports["answered_302"], reports["refused_409"]) == (100, 100, 0)
+    assert data["reports"]["checks"] == {"refused_409": True, "reports_stored": True}
     assert "tasks_per_second" in result.stdout
     # The working database was not touched: the benchmark used its own.
     count = subprocess.run(

@@ -223,7 +223,8 @@ TRACKER_JURISDICTION = os.environ.get("TRACKER_JURISDICTION", "")
 
 # --- E-mail ---------------------------------------------------------------------------------------
 _EMAIL_BACKENDS = {
-    "console": "django.core.mail.backends.console.EmailBackend",
+    # Headers and the plain-text part only (Django's own prints the raw MIME message).
+    "console": "obligations.reminders.console_mail.EmailBackend",
     "file": "django.core.mail.backends.filebased.EmailBackend",
     "smtp": "django.core.mail.backends.smtp.EmailBackend",
     "locmem": "django.core.mail.backends.locmem.EmailBackend",

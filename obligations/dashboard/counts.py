@@ -12,17 +12,33 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
-from ..models import Assignment, Plan, Task, Unit
+from ..models import Assignment, Plan, Task
 from ..models.lights import LIGHT_ORDER, Light, light_q
 from ..models.work import TaskQuerySet
+from ..plans.unit_directory import unit_labels
 
 
 def _light_counts(day: datetime.date, cutoff: datetime.date, lights: Iterable[Light] = LIGHT_ORDER) -> dict:
     """{light: COUNT(id) FILTER (that light)} for annotate/aggregate, from the one rule in models/lights.py.
     (Plain totals use COUNT(*), which Django allows only without a filter.)"""
     return {str(light): Count("pk", filter=light_q(light, day, cutoff)) for light in lights}
+
+
+# On a (task, assignment) row: the unit has finished its part (本单位已完成).
+PART_DONE = Q(assignments__status=Assignment.Status.DONE)
+
+
+def _unit_light_counts(day: datetime.date, cutoff: datetime.date, lights: Iterable[Light]) -> dict:
+    """Like _light_counts, per (task, unit) row, with each unit's own light (models.lights.unit_light):
+    a part its unit finished counts as done for that unit, not as overdue or due soon."""
+    counts = {}
+    for light in lights:
+        task_light = light_q(light, day, cutoff)
+        unit_light = (task_light | PART_DONE) if light == Light.DONE else (task_light & ~PART_DONE)
+        counts[str(light)] = Count("pk", filter=unit_light)
+    return counts
 
 
 @dataclass
@@ -104,12 +120,16 @@ def unit_ranking(
 ) -> list[Row]:
     """Every unit with tasks in ``tasks``, ranked by overdue count or completion rate.
 
+    Each unit is counted by its own part (models.lights.unit_light): a task whose unit has marked its
+    part 本单位已完成 is done for that unit, not overdue, while the task stays red for the others.
+
     The dashboard's heaviest part (one row per assignment), so it reads as little as it can. The
     counts are grouped from the task side, so the task filters and the (plan, status, deadline)
     index drive the scan, and only the counts the ranking shows are computed. ``all_published``
     says ``tasks`` is every published task (an unfiltered supervisor's view): then, on SQLite,
-    only the red/yellow/done tasks are joined, and each unit's total comes straight from the
-    (unit, task) index minus the few assignments of unpublished plans. Three queries at most.
+    only the red/yellow/done tasks are joined, each unit's total comes straight from the (unit,
+    task) index minus the few assignments of unpublished plans, and its finished parts from the
+    index of done parts (a closed task's parts are all done). Four queries at most.
     """
     shown = (Light.RED, Light.YELLOW, Light.DONE)
     base = tasks.order_by().filter(assignments__isnull=False)
@@ -120,28 +140,49 @@ def unit_ranking(
             | light_q(Light.YELLOW, day, cutoff)
             | light_q(Light.DONE, day, cutoff)
         )
-        # Among these rows the three lights partition the set: yellow is what red and done leave.
+        task_done = light_q(Light.DONE, day, cutoff)
+        # Among these rows the unit's lights partition the set: yellow is what red and done leave.
+        # Parts finished on green or undated tasks are not among them: "done" comes from the parts.
         counted = [
-            {**values, "yellow": values.pop("lit") - values["red"] - values["done"]}
+            {
+                **values,
+                "yellow": values.pop("lit") - values["red"] - values.pop("lit_done"),
+                "done": values.pop("closed_open_part"),
+            }
             for values in base.filter(lit)
             .values("assignments__unit_id")
-            .annotate(**_light_counts(day, cutoff, (Light.RED, Light.DONE)), lit=Count("*"))
+            .annotate(
+                **_unit_light_counts(day, cutoff, (Light.RED,)),
+                lit_done=Count("pk", filter=task_done | PART_DONE),
+                closed_open_part=Count("pk", filter=task_done & ~PART_DONE),
+                lit=Count("*"),
+            )
         ]
-        totals = dict(
-            Assignment.objects.exclude(task_id__in=Task.objects.unpublished().values("pk"))
+        published_parts = Assignment.objects.exclude(task_id__in=Task.objects.unpublished().values("pk"))
+        totals = dict(published_parts.order_by().values_list("unit_id").annotate(all=Count("*")))
+        parts_done = dict(
+            published_parts.filter(status=Assignment.Status.DONE)
             .order_by()
             .values_list("unit_id")
-            .annotate(all=Count("*"))
+            .annotate(done=Count("*"))
         )
+        for values in counted:
+            values["done"] += parts_done.get(values["assignments__unit_id"], 0)
+        lit_units = {values["assignments__unit_id"] for values in counted}
+        counted += [
+            {"assignments__unit_id": unit_id, "red": 0, "yellow": 0, "done": done}
+            for unit_id, done in parts_done.items()
+            if unit_id not in lit_units
+        ]
     else:
         counted = base.values("assignments__unit_id").annotate(
-            **_light_counts(day, cutoff, shown), all=Count("*")
+            **_unit_light_counts(day, cutoff, shown), all=Count("*")
         )
         totals = None
     by_unit = {values.pop("assignments__unit_id"): values for values in counted}
     if totals is None:
         totals = {unit_id: values["all"] for unit_id, values in by_unit.items()}
-    names = dict(Unit.objects.filter(pk__in=list(totals)).values_list("pk", "name"))
+    names = unit_labels(totals)
     result = [
         Row(
             pk=unit_id,

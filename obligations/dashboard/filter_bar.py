@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections import Counter
 from urllib.parse import urlencode
 
 from django import forms
@@ -11,6 +12,7 @@ from django.db.models import Q, QuerySet
 from ..models import Plan, Unit
 from ..models.lights import LIGHT_ORDER
 from ..models.work import TaskQuerySet
+from ..plans.unit_directory import unit_label
 
 
 class PlanChoice(forms.ModelChoiceField):
@@ -39,7 +41,7 @@ class TaskFilterForm(forms.Form):
     def __init__(self, data=None, *, plans: QuerySet[Plan], units: QuerySet[Unit], **kwargs) -> None:
         super().__init__(data, **kwargs)
         self.fields["plan"].queryset = plans.only("pk", "title", "number")
-        self.fields["unit"].queryset = units.only("pk", "name")
+        self.fields["unit"].queryset = units.only("pk", "name", "jurisdiction")
 
     @classmethod
     def for_published(cls, data=None) -> TaskFilterForm:
@@ -56,9 +58,10 @@ class TaskFilterForm(forms.Form):
             rows = self.fields["plan"].queryset.values_list("pk", "title", "number")
             return [("", "全部方案")] + [(str(pk), f"{t}（{n}）" if n else t) for pk, t, n in rows]
         if name == "unit":
-            return [("", "全部单位")] + [
-                (str(pk), n) for pk, n in self.fields["unit"].queryset.values_list("pk", "name")
-            ]
+            rows = list(self.fields["unit"].queryset.values_list("pk", "name", "jurisdiction"))
+            # A name several units bear is shown with each one's jurisdiction.
+            shared = {name for name, count in Counter(n for _, n, _ in rows).items() if count > 1}
+            return [("", "全部单位")] + [(str(pk), unit_label(n, j, shared)) for pk, n, j in rows]
         return [(str(value), str(label)) for value, label in self.fields[name].choices]
 
     def clean(self) -> dict:

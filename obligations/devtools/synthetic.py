@@ -125,27 +125,43 @@ def seed(tasks: int, units: int, *, seed_value: int = 20201, report_share: float
             task_rows.append(_synthetic_task(rng, corpus, plan_id, first_order[plan_id], today, now))
             first_order[plan_id] += 1
         task_count = insert_rows(Task, TASK_COLUMNS, task_rows)
-        task_ids = Task.objects.filter(plan_id__in=plan_ids).order_by("id").values_list("id", flat=True)
+        task_rows_back = (
+            Task.objects.filter(plan_id__in=plan_ids)
+            .order_by("id")
+            .values_list("id", "status", "completed_at")
+        )
 
         assignment_rows = []
         report_rows = []
         created_at = db_value(now)
         period = db_value(month_start)
-        for task_id in task_ids.iterator(chunk_size=BATCH):
+        for task_id, status, completed_at in task_rows_back.iterator(chunk_size=BATCH):
             chosen = rng.sample(unit_ids, k=min(len(unit_ids), rng.choice([1, 2, 2, 3, 4])))
+            reported = rng.random() < report_share
             for position, unit_id in enumerate(chosen):
                 role = (
                     Assignment.Role.LEAD
                     if position == 0 and rng.random() < 0.7
                     else Assignment.Role.RESPONSIBLE
                 )
-                assignment_rows.append((task_id, unit_id, str(role), position))
-            if rng.random() < report_share:
+                # Each unit's own part: all done on a closed task; on an open one some co-operating
+                # units have finished theirs (本单位已完成), the one that reported is under way.
+                part, done_at = Assignment.Status.NOT_STARTED, None
+                if status == Task.Status.DONE:
+                    part, done_at = Assignment.Status.DONE, db_value(completed_at)
+                elif position > 0 and rng.random() < 0.15:
+                    part, done_at = Assignment.Status.DONE, created_at
+                elif position == 0 and reported:
+                    part = Assignment.Status.IN_PROGRESS
+                assignment_rows.append((task_id, unit_id, str(role), position, str(part), done_at, 1))
+            if reported:
                 text = f"已按计划推进，{rng.choice(corpus['texts'])[:60]}"
                 report_rows.append(
                     (task_id, chosen[0], users[f"{prefix}{chosen[0]}"], period, text, created_at)
                 )
-        assignment_count = insert_rows(Assignment, ["task", "unit", "role", "position"], assignment_rows)
+        assignment_count = insert_rows(
+            Assignment, ["task", "unit", "role", "position", "status", "done_at", "version"], assignment_rows
+        )
         report_count = insert_rows(
             ProgressReport, ["task", "unit", "author", "period", "text", "created_at"], report_rows
         )

@@ -7,6 +7,7 @@ import datetime
 from django import forms
 
 from ..dates import today
+from ..forms import UnitChoices
 from ..models import Plan, Unit
 from ..models.lights import Light
 from ..roles import visible_scope
@@ -27,7 +28,7 @@ class LedgerForm(forms.Form):
         widget=forms.SelectMultiple(attrs={"size": 6}),
         help_text="按住 Ctrl（Mac 为 ⌘）可多选；不选则包含全部已发布方案。",
     )
-    units = IdModelMultipleChoiceField(
+    units = UnitChoices(
         label="单位",
         queryset=Unit.objects.none(),
         required=False,

@@ -24,7 +24,7 @@ from django.utils import timezone
 from ..dates import chinese_date, today
 from ..light_window import yellow_cutoff
 from ..models import Assignment, ExtensionRequest, Plan, ProgressReport, Task, Unit
-from ..models.lights import Light, light_judge
+from ..models.lights import Light, light_judge, unit_light
 from ..workdays import WorkdayCalendar
 from .cells import safe_text
 from .filters import LedgerFilters
@@ -125,8 +125,15 @@ class Summary:
         self.units: dict[int, UnitCounts] = {}
         self.total = UnitCounts("合计")
 
-    def add(self, light: str, unit_ids: list[int], names: dict[int, tuple[str, str]]) -> None:
-        """Count one task; ``names`` maps unit id to (name, jurisdiction)."""
+    def add(
+        self,
+        light: str,
+        unit_ids: list[int],
+        names: dict[int, tuple[str, str]],
+        parts_done: frozenset[int] = frozenset(),
+    ) -> None:
+        """Count one task; ``names`` maps unit id to (name, jurisdiction). A unit in ``parts_done``
+        had finished its own part (本单位已完成): the task counts as done for it (unit_light)."""
         self.total.add(light)
         for unit_id in unit_ids:
             if self.only_units is not None and unit_id not in self.only_units:
@@ -134,7 +141,7 @@ class Summary:
             counts = self.units.get(unit_id)
             if counts is None:
                 counts = self.units[unit_id] = UnitCounts(*names[unit_id])
-            counts.add(light)
+            counts.add(unit_light(light, unit_id in parts_done))
 
     def unit_rows(self) -> list[UnitCounts]:
         """Most tasks first, then by name; a name two units share gets its jurisdiction added."""
@@ -212,12 +219,15 @@ class LedgerQuery:
     def _rows_of(self, batch: list[tuple], summary: Summary | None) -> Iterator[LedgerRow]:
         ids = [record[0] for record in batch]
         self._load_plan_labels({record[1] for record in batch})
-        units = self._units_of(ids)
-        reports = dict(
+        units, parts_done = self._units_of(ids)
+        # Each unit's latest report of the month (later rows overwrite earlier ones).
+        reports: dict[int, dict[int, str]] = {}
+        for task_id, unit_id, text in (
             ProgressReport.objects.filter(_task_id_in(ProgressReport, ids), period=self.filters.month)
             .order_by("task_id", "created_at", "id")
-            .values_list("task_id", "text")
-        )  # later rows overwrite earlier ones: the month's latest report wins
+            .values_list("task_id", "unit_id", "text")
+        ):
+            reports.setdefault(task_id, {})[unit_id] = text
         extensions: dict[int, list[tuple]] = {}  # approved by the end of the month
         later_deadline: dict[int, datetime.date | None] = {}  # the deadline before a later extension
         for task_id, old, new, decided_at in (
@@ -248,8 +258,9 @@ class LedgerQuery:
                 continue
             lead, responsible = units.get(task_id, no_units)
             everyone = lead + responsible
+            done_parts = parts_done.get(task_id, frozenset())
             if summary is not None:
-                summary.add(light, everyone, names)
+                summary.add(light, everyone, names, done_parts)
             self._number += 1
             values = [
                 self._number,
@@ -259,7 +270,7 @@ class LedgerQuery:
                 safe_text(UNIT_SEPARATOR.join([names[unit_id][0] for unit_id in responsible])),
                 safe_text(person),
                 self._deadline_cell(kind, deadline, raw),
-                safe_text(reports.get(task_id, "")),
+                safe_text(self._progress_cell(reports.get(task_id), everyone)),
                 _STATUS_LABELS[status],
                 _LIGHT_LABELS[light],
                 safe_text(
@@ -271,6 +282,7 @@ class LedgerQuery:
                         needs_review,
                         review_note,
                         extensions.get(task_id),
+                        [names[unit_id][0] for unit_id in everyone if unit_id in done_parts],
                     )
                 ),
             ]
@@ -283,28 +295,49 @@ class LedgerQuery:
             for pk, title, number in Plan.objects.filter(pk__in=missing).values_list("pk", "title", "number"):
                 self._plan_labels[pk] = safe_text(Plan(title=title, number=number).source_label)
 
-    def _units_of(self, ids: list[int]) -> dict[int, tuple[list[int], list[int]]]:
-        """Lead and responsible unit ids per task, in their documented order; names cached once."""
+    def _units_of(
+        self, ids: list[int]
+    ) -> tuple[dict[int, tuple[list[int], list[int]]], dict[int, frozenset[int]]]:
+        """Lead and responsible unit ids per task, in their documented order, and the units that had
+        finished their part (本单位已完成) by the end of the month; names cached once."""
         units: dict[int, tuple[list[int], list[int]]] = {}
+        parts_done: dict[int, set[int]] = {}
         seen = self._unit_names
         missing: set[int] = set()
-        for task_id, role, unit_id in (
+        for task_id, role, unit_id, status, done_at in (
             Assignment.objects.filter(_task_id_in(Assignment, ids))
             .order_by("task_id", "role", "position", "id")
-            .values_list("task_id", "role", "unit_id")
+            .values_list("task_id", "role", "unit_id", "status", "done_at")
         ):
             roles = units.get(task_id)
             if roles is None:
                 roles = units[task_id] = ([], [])
             roles[0 if role == "lead" else 1].append(unit_id)
+            if status == Assignment.Status.DONE and done_at is not None and done_at < self.period_end:
+                parts_done.setdefault(task_id, set()).add(unit_id)
             if unit_id not in seen:
                 missing.add(unit_id)
         if missing:
-            for pk, name, place in Unit.objects.filter(pk__in=missing).values_list(
-                "pk", "name", "jurisdiction"
-            ):
-                seen[pk] = (name, place)
-        return units
+            self._load_unit_names(missing)
+        return units, {task_id: frozenset(done) for task_id, done in parts_done.items()}
+
+    def _load_unit_names(self, unit_ids: set[int]) -> None:
+        for pk, name, place in Unit.objects.filter(pk__in=unit_ids).values_list("pk", "name", "jurisdiction"):
+            self._unit_names[pk] = (name, place)
+
+    def _progress_cell(self, by_unit: dict[int, str] | None, units: list[int]) -> str:
+        """The month's latest report; on a shared task each reporting unit's latest, headed by its
+        name, in the task's unit order (a group's member unit that reported comes last)."""
+        if not by_unit:
+            return ""
+        if len(by_unit) == 1:
+            return next(iter(by_unit.values()))
+        missing = set(by_unit) - self._unit_names.keys()
+        if missing:
+            self._load_unit_names(missing)
+        place = {unit_id: index for index, unit_id in enumerate(units)}
+        ordered = sorted(by_unit, key=lambda unit_id: place.get(unit_id, len(place)))
+        return "\n".join(f"{self._unit_names[unit_id][0]}：{by_unit[unit_id]}" for unit_id in ordered)
 
     @staticmethod
     def _deadline_cell(kind: str, deadline: datetime.date | None, raw: str) -> datetime.date | str:
@@ -326,6 +359,7 @@ class LedgerQuery:
         needs_review: bool,
         review_note: str,
         extensions: list[tuple] | None,
+        parts_done: list[str] = (),
     ) -> str:
         notes = []
         if extensions:
@@ -338,6 +372,8 @@ class LedgerQuery:
             notes.append(f"原定时限{chinese_date(original)}，延期至{chinese_date(deadline)}")
         if status == Task.Status.DONE and completed_at is not None:
             notes.append(f"{chinese_date(completed_at.astimezone(self.timezone))}办结")
+        elif parts_done:
+            notes.append("本单位已完成：" + UNIT_SEPARATOR.join(parts_done))
         if needs_review and review_note:
             notes.append(f"待复核：{review_note}")
         return "；".join(notes)

@@ -22,7 +22,7 @@ from openpyxl.worksheet.page import PageMargins
 from openpyxl.writer.excel import ExcelWriter
 
 from ..dates import chinese_date
-from ..models.lights import Light
+from ..models.lights import UNIT_PART_NOTE, Light
 from .cells import safe_text
 from .engine import openpyxl
 from .rows import HEADERS, LedgerRow, Summary, UnitCounts
@@ -318,7 +318,7 @@ def _write_summary(ws: _TemplateSheet, summary: Summary, meta: LedgerMeta) -> No
     ws.append_styled(values("", summary.total), total, MIN_ROW_HEIGHT)
 
     note = (
-        f"说明：统计截至{chinese_date(meta.as_of)}。一项任务有多个承办单位的分别计入各单位，"
+        f"说明：统计截至{chinese_date(meta.as_of)}。{UNIT_PART_NOTE}；"
         "“合计”按任务计；推进中含未开始、推进中和办结待审核的未逾期任务。"
     )
     if meta.filters_text:

@@ -117,8 +117,8 @@ RULE: tuple[Condition, ...] = (
 OTHERWISE = Light.ONGOING
 
 
-def _sql(condition: Condition, day: datetime.date, cutoff: datetime.date) -> Q:
-    return Q(**{f"{condition.field}__{condition.lookup}": condition.bound(day, cutoff)})
+def _sql(condition: Condition, day: datetime.date, cutoff: datetime.date, path: str = "") -> Q:
+    return Q(**{f"{path}{condition.field}__{condition.lookup}": condition.bound(day, cutoff)})
 
 
 def light_expression(day: datetime.date, cutoff: datetime.date) -> Case:
@@ -127,11 +127,12 @@ def light_expression(day: datetime.date, cutoff: datetime.date) -> Case:
     return Case(*whens, default=Value(str(OTHERWISE)), output_field=models.CharField())
 
 
-def light_q(light: str, day: datetime.date, cutoff: datetime.date) -> Q:
-    """A filter selecting the tasks of one light: its condition and none of the earlier ones."""
+def light_q(light: str, day: datetime.date, cutoff: datetime.date, path: str = "") -> Q:
+    """A filter selecting the tasks of one light: its condition and none of the earlier ones.
+    ``path`` reaches the task from another model ("task__" from an assignment)."""
     earlier = Q(pk__in=[])
     for condition in RULE:
-        here = _sql(condition, day, cutoff)
+        here = _sql(condition, day, cutoff, path)
         if condition.light == light:
             return here & ~earlier
         earlier |= here
@@ -195,3 +196,18 @@ def days_overdue(task: Judged, day: datetime.date) -> int:
     if task.status == TaskStatus.DONE or task.deadline is None:
         return 0
     return days_late(task.deadline, day)
+
+
+# --- A unit's part of a shared task ------------------------------------------------------------------
+
+# Said wherever per-unit counts are shown (the dashboard's ranking, the ledger's 汇总 sheet).
+UNIT_PART_NOTE = (
+    "多个单位承担的任务分别计入各单位；某单位已标记“本单位已完成”的，该任务计入该单位的已办结，"
+    "不再计入其逾期或临期（任务本身仍待牵头单位申请办结、督查员审核后办结）"
+)
+
+
+def unit_light(task_light: Light | str, unit_done: bool) -> Light | str:
+    """The light of one unit's part of a task: done once that unit has finished its part (本单位已完成),
+    otherwise the task's own light. Per-unit counts (ranking, ledger summary) use this."""
+    return Light.DONE if unit_done else task_light

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from .. import roles
 
@@ -50,6 +51,17 @@ class Unit(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def label_with_place(self) -> str:
+        """The name with its jurisdiction, always (where a choice must be unmistakable)."""
+        return f"{self.name}（{self.jurisdiction}）" if self.jurisdiction else self.name
+
+    @property
+    def label(self) -> str:
+        """How the unit is shown: its name, with its jurisdiction when another unit has the same
+        name (区交通运输局（张店区）); ``plans.unit_directory.label_units`` decides that for a page."""
+        return self.__dict__.get("_label") or self.name
+
 
 class UnitAlias(models.Model):
     """Another spelling of a unit's name, e.g. 区大数据局 for 区政府办公室（区大数据局）."""
@@ -58,6 +70,17 @@ class UnitAlias(models.Model):
     # Copied from the unit so the database can enforce one meaning per alias within a jurisdiction.
     jurisdiction = models.CharField("所属辖区", max_length=50, blank=True, editable=False)
     name = models.CharField("别名", max_length=100)
+    # Who taught the directory this spelling (导入审核's 映射), for the supervisors' alias list; empty
+    # for aliases that came with the registered units.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="映射人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("映射时间", null=True, blank=True, default=timezone.now)
 
     class Meta:
         verbose_name = "单位别名"

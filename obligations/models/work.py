@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q, QuerySet
 
@@ -140,6 +141,10 @@ class Task(models.Model):
     def section(self) -> str:
         return " / ".join(self.section_path)
 
+    def answering_assignments(self) -> list[Assignment]:
+        """The assignments that answer for the whole task (see ``answering``)."""
+        return answering(self.assignments.select_related("unit"))
+
     def assigned_units(self) -> QuerySet[Unit]:
         """The task's units, lead units first, each in the document's order."""
         return Unit.objects.filter(assignments__task=self).order_by(
@@ -148,26 +153,77 @@ class Task(models.Model):
 
 
 class Assignment(models.Model):
-    """Who does a task: a lead unit (牵头单位) or a responsible/co-operating unit (责任单位)."""
+    """Who does a task: a lead unit (牵头单位) or a responsible/co-operating unit (责任单位), with
+    that unit's own progress on its part (本单位进展: 未开始 → 推进中 → 本单位已完成).
+
+    A unit's state is its own: a report moves it to 推进中, the unit's liaison marks it 本单位已完成
+    (and may undo that until the task is closed), and the approval of the task's 办结 completes
+    every part. ``version`` is the optimistic lock on this state alone, so units never block each
+    other; the task's own fields keep ``Task.version``.
+    """
 
     class Role(models.TextChoices):
         LEAD = "lead", "牵头单位"
         RESPONSIBLE = "responsible", "责任单位"
 
+    class Status(models.TextChoices):
+        NOT_STARTED = "not_started", "未开始"
+        IN_PROGRESS = "in_progress", "推进中"
+        DONE = "done", "本单位已完成"
+
     task = models.ForeignKey(Task, verbose_name="任务", on_delete=models.CASCADE, related_name="assignments")
     unit = models.ForeignKey(Unit, verbose_name="单位", on_delete=models.PROTECT, related_name="assignments")
     role = models.CharField("角色", max_length=20, choices=Role.choices)
     position = models.PositiveSmallIntegerField("排序", default=0)
+    status = models.CharField("本单位状态", max_length=20, choices=Status.choices, default=Status.NOT_STARTED)
+    done_at = models.DateTimeField("本单位完成时间", null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="标记人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    version = models.PositiveIntegerField("版本", default=1, help_text="乐观锁：本单位状态每次修改加一。")
 
     class Meta:
         verbose_name = "任务分工"
         verbose_name_plural = "任务分工"
         ordering = ["task", "role", "position"]
-        constraints = [models.UniqueConstraint(fields=["task", "unit"], name="assignment_one_role_per_unit")]
-        indexes = [models.Index(fields=["unit", "task"], name="assignment_unit_task")]
+        constraints = [
+            models.UniqueConstraint(fields=["task", "unit"], name="assignment_one_role_per_unit"),
+            models.CheckConstraint(
+                condition=Q(status="done", done_at__isnull=False)
+                | (~Q(status="done") & Q(done_at__isnull=True)),
+                name="assignment_done_has_time",
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="assignment_version_positive"),
+        ]
+        indexes = [
+            models.Index(fields=["unit", "task"], name="assignment_unit_task"),
+            # The dashboard counts each unit's finished parts (本单位已完成) from this alone.
+            models.Index(
+                fields=["unit", "task"], condition=Q(status="done"), name="assignment_done_unit_task"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.unit}（{self.get_role_display()}）"
+
+    @property
+    def is_done(self) -> bool:
+        return self.status == Assignment.Status.DONE
+
+
+def answering(assignments: Iterable[Assignment]) -> list[Assignment]:
+    """The assignments that answer for the whole task (牵头单位): its lead units; a task that names
+    none is led by its first-listed unit, as 分工方案 say (“排在第一位的为牵头单位”).
+
+    ``assignments`` are one task's, in any order."""
+    ordered = sorted(assignments, key=lambda a: (a.role != Assignment.Role.LEAD, a.position, a.pk or 0))
+    leads = [a for a in ordered if a.role == Assignment.Role.LEAD]
+    return leads or ordered[:1]
 
 
 class TaskOccurrence(models.Model):

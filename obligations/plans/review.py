@@ -202,7 +202,7 @@ def map_unit(unit: Unit, target: Unit, *, user) -> int:
             .exists()
         )
         if not taken:
-            UnitAlias.objects.create(unit=target, name=unit.name)
+            UnitAlias.objects.create(unit=target, name=unit.name, created_by=user)
         for plan in affected_plans:
             audit.record(
                 user,
@@ -218,6 +218,23 @@ def map_unit(unit: Unit, target: Unit, *, user) -> int:
             unit.is_active = False
             unit.save(update_fields=["is_active"])
     return moved + duplicate_count
+
+
+def forget_alias(alias: UnitAlias, *, user) -> str:
+    """Undo a remembered mapping: later imports no longer read this spelling as the unit. Tasks
+    already mapped keep their unit (change them on the task page if they were wrong)."""
+    name, target = alias.name, alias.unit
+    with transaction.atomic():
+        deleted, _ = UnitAlias.objects.filter(pk=alias.pk).delete()
+        if not deleted:
+            raise WorkflowError("该映射已被撤销。")
+        audit.record(
+            user,
+            "alias.undo",
+            f"撤销单位映射“{name}”→“{target.label_with_place}”",
+            changes={"unit": [f"{name} → {target.label_with_place}", None]},
+        )
+    return name
 
 
 def confirm_unit(unit: Unit, *, user) -> None:

@@ -7,6 +7,11 @@ command line all find the same unit for the same name.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+
+from django.db.models import Count, Exists, OuterRef
+
 from ..extract.units import is_generic_group, normalise_unit_name, split_units
 from ..models import Unit, UnitAlias
 
@@ -61,14 +66,26 @@ class UnitDirectory:
 
 def find_registered(name: str, jurisdiction: str) -> Unit | None:
     """A registered unit by name or alias: in the jurisdiction first, else the one unit of that name
-    anywhere (None when there is none or more than one)."""
+    anywhere (None when there is none or more than one). "名称（辖区）", as lists show a name that
+    several units bear, names the unit of that jurisdiction."""
     if not normalise_unit_name(name):
         return None
     found = UnitDirectory(jurisdiction, registered_only=True).find(name)
     if found is not None:
         return found
-    elsewhere = list(Unit.objects.filter(confirmed=True, is_active=True, name=normalise_unit_name(name))[:2])
-    return elsewhere[0] if len(elsewhere) == 1 else None
+    registered = Unit.objects.filter(confirmed=True, is_active=True)
+    elsewhere = list(registered.filter(name=normalise_unit_name(name))[:2])
+    if len(elsewhere) == 1:
+        return elsewhere[0]
+    placed = _PLACED.fullmatch(name.strip())
+    if placed:
+        return registered.filter(
+            name=normalise_unit_name(placed.group(1)), jurisdiction=placed.group(2).strip()
+        ).first()
+    return None
+
+
+_PLACED = re.compile(r"(.+)[（(]([^（）()]+)[）)]")
 
 
 def units_named(name: str) -> set[int]:
@@ -77,3 +94,47 @@ def units_named(name: str) -> set[int]:
     found = set(Unit.objects.filter(name=key).values_list("pk", flat=True))
     found |= set(UnitAlias.objects.filter(name=key).values_list("unit_id", flat=True))
     return found
+
+
+# --- How units are shown -----------------------------------------------------------------------------
+
+
+def unit_label(name: str, jurisdiction: str, shared: set[str]) -> str:
+    """A unit's name, with its jurisdiction when the name is in ``shared`` (区交通运输局（张店区）)."""
+    return f"{name}（{jurisdiction}）" if name in shared and jurisdiction else name
+
+
+def shared_names(names: Iterable[str]) -> set[str]:
+    """Which of these names more than one unit bears (in different jurisdictions): one query."""
+    names = set(names)
+    if not names:
+        return set()
+    return set(
+        Unit.objects.filter(name__in=names)
+        .order_by()
+        .values("name")
+        .annotate(count=Count("pk"))
+        .filter(count__gt=1)
+        .values_list("name", flat=True)
+    )
+
+
+def label_units(units: Iterable[Unit]) -> list[Unit]:
+    """Give each unit its label (``Unit.label``) for a page: the jurisdiction is added to a name that
+    another unit anywhere also bears, so identical names never look like the same unit."""
+    units = list(units)
+    shared = shared_names(unit.name for unit in units)
+    for unit in units:
+        unit._label = unit_label(unit.name, unit.jurisdiction, shared)
+    return units
+
+
+def unit_labels(unit_ids: Iterable[int]) -> dict[int, str]:
+    """{unit id: label} for these units, in one query (the jurisdiction added where names repeat)."""
+    twin = Unit.objects.filter(name=OuterRef("name")).exclude(pk=OuterRef("pk"))
+    rows = (
+        Unit.objects.filter(pk__in=list(unit_ids))
+        .annotate(shared=Exists(twin))
+        .values_list("pk", "name", "jurisdiction", "shared")
+    )
+    return {pk: f"{name}（{place}）" if shared and place else name for pk, name, place, shared in rows}

@@ -41,6 +41,13 @@ def _liaisons(unit_ids: set[int]) -> dict[int, list]:
     return result
 
 
+def recipients(unit: Unit) -> list[tuple[Unit, object]]:
+    """Who a 催办 of ``unit`` reaches: (unit, liaison) pairs, a group through its member units."""
+    targets = _targets([unit])[unit.pk]
+    liaisons = _liaisons({target.pk for target in targets})
+    return [(target, user) for target in targets for user in liaisons.get(target.pk, [])]
+
+
 def remind_tasks(pairs: Iterable[tuple[Task, list[Unit]]], requested_by, message: str = "") -> list[Reminder]:
     """Queue one 催办 request covering several (task, units) pairs; returns the new outbox rows."""
     pairs = [(task, list(units)) for task, units in pairs]
@@ -99,7 +106,15 @@ def request_manual_reminder(
 
 
 def remind_unit(unit: Unit, tasks: Iterable[Task], requested_by, message: str = "") -> list[Reminder]:
-    """One click on a unit: remind its liaisons of each of the given (usually overdue) tasks."""
+    """A confirmed 催办 of a unit: one request over the given (usually overdue) tasks. Each of its
+    liaisons gets one notice and one e-mail listing them all (outbox.Sender.send_manual)."""
+    tasks = list(tasks)
     reminders = remind_tasks([(task, [unit]) for task in tasks], requested_by, message=message)
-    audit.record(requested_by, "unit.remind", f"对{unit.name}逾期任务统一催办（{len(reminders)} 条提醒）")
+    people = len({reminder.recipient_id for reminder in reminders})
+    note = f"：{message.strip()}" if message.strip() else ""
+    audit.record(
+        requested_by,
+        "unit.remind",
+        f"对{unit.name}的 {len(tasks)} 项逾期任务统一催办，{people} 位联络员各收到一条通知{note}",
+    )
     return reminders

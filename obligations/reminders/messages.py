@@ -225,23 +225,44 @@ def digest_email(
     return _email(subject, "digest", context, rows[0].recipient_email, _message_id("digest", digest.pk))
 
 
-def manual_email(row: Line, today: datetime.date) -> EmailMultiAlternatives:
-    subject = f"【催办】{short(row.task_text, 30)}"
+def _manual_items(rows: list[Line]) -> list[dict]:
+    items = []
+    seen: set[int] = set()
+    for row in sorted(rows, key=lambda r: (r.task_deadline or r.deadline, r.task_id)):
+        if row.task_id in seen:
+            continue
+        seen.add(row.task_id)
+        items.append(
+            {
+                "text": short(row.task_text, 300),
+                "plan": row.plan_label,
+                "unit": row.unit_name,
+                "deadline": chinese_date(row.task_deadline)
+                if row.task_deadline
+                else Task.DeadlineKind(row.task_kind).label,
+                "url": task_url(row.task_id),
+            }
+        )
+    return items
+
+
+def manual_email(rows: list[Line], today: datetime.date) -> EmailMultiAlternatives:
+    """One 催办 request's message to one person: every task of the request that concerns them."""
+    first = rows[0]
+    items = _manual_items(rows)
+    if len(items) == 1:
+        subject = f"【催办】{short(first.task_text, 30)}"
+    else:
+        subject = f"【催办】{first.unit_name}等 {len(items)} 项任务"
     context = {
-        "name": row.recipient_name,
+        "name": first.recipient_name,
         "today": chinese_date(today),
-        "who": row.author_name or "督查室",
-        "note": row.message,
-        "plan": row.plan_label,
-        "text": short(row.task_text, 300),
-        "unit": row.unit_name,
-        "deadline": chinese_date(row.task_deadline)
-        if row.task_deadline
-        else Task.DeadlineKind(row.task_kind).label,
-        "url": task_url(row.task_id),
+        "who": first.author_name or "督查室",
+        "note": first.message,
+        "items": items,
         "site_url": settings.SITE_URL + "/",
     }
-    return _email(subject, "manual", context, row.recipient_email, _message_id("reminder", row.pk))
+    return _email(subject, "manual", context, first.recipient_email, _message_id("reminder", first.pk))
 
 
 NOTIFICATION_COLUMNS = ["user", "title", "body", "url", "reminder"]
@@ -256,3 +277,23 @@ def notification_row(row: Line, today: datetime.date, counter: WorkdayCounter) -
         task_path(row.task_id),
         row.pk,
     )
+
+
+def manual_notification_row(rows: list[Line]) -> tuple:
+    """One notice for one person's part of a 催办 request (however many tasks it names)."""
+    first = rows[0]
+    tasks = list(dict.fromkeys(row.task_id for row in rows))
+    who = first.author_name or "督查室"
+    note = f"：{first.message}" if first.message else ""
+    if len(tasks) == 1:
+        title = f"【催办】{short(first.task_text, 40)}"
+        url = task_path(first.task_id)
+        body = f"{first.unit_name}：{who}催办{note}"
+    else:
+        units = list(dict.fromkeys(row.unit_name for row in rows))
+        title = f"【催办】{'、'.join(units[:2])}{'等' if len(units) > 2 else ''} {len(tasks)} 项任务"
+        url = reverse("task_list") + (f"?unit={first.unit_id}" if len(units) == 1 else "")
+        body = f"{who}催办{note}。共 {len(tasks)} 项：" + "；".join(
+            short(row.task_text, 30) for row in {r.task_id: r for r in rows}.values()
+        )
+    return (first.recipient_id, title, body[:2000], url, first.pk)

@@ -26,7 +26,8 @@ The opposite order (commit "sent" first) would turn that window into a silently 
 which is worse for deadlines. In-app notifications are written when rows are claimed, under a
 unique constraint, so they are exactly-once and do not depend on the mail server.
 
-Manual 催办 rows (kind manual, made by the web) go out on their own, promptly, as one e-mail each.
+Manual 催办 rows (kind manual, made by the web) go out on their own, promptly: each request reaches
+each person once, as one e-mail and one notice listing the request's tasks for them.
 Recipients without an e-mail address get in-app notifications (and their chat and SMS messages).
 
 The chat and SMS channels (企业微信, 钉钉, SMS gateway) are Delivery rows sent by the same pass
@@ -50,7 +51,16 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from ..holidays import get_calendar
-from ..models import Delivery, DigestEmail, Notification, ProgressReport, Reminder, ReminderPolicy, Task
+from ..models import (
+    Assignment,
+    Delivery,
+    DigestEmail,
+    Notification,
+    ProgressReport,
+    Reminder,
+    ReminderPolicy,
+    Task,
+)
 from ..models.documents import published_q
 from . import messages
 from .attempts import Attempt, Outcome, claim, reclaim, retry_delay
@@ -213,36 +223,56 @@ class Sender:
     # --- manual 催办 -----------------------------------------------------------------------------
 
     def send_manual(self) -> None:
-        ids = list(
-            Reminder.objects.filter(kind=Kind.MANUAL, status=Status.PENDING)
-            .filter(_due(self.now))
-            .order_by("due_at", "pk")
-            .values_list("pk", flat=True)[:MANUAL_BATCH]
+        """Each 催办 request reaches each person once: one notice and one e-mail listing every task
+        of the request that concerns them (a unit's ten overdue tasks make one message, not ten)."""
+        due = Reminder.objects.filter(kind=Kind.MANUAL, status=Status.PENDING).filter(_due(self.now))
+        groups = list(
+            due.order_by("stage", "recipient_id")
+            .values_list("stage", "recipient_id")
+            .distinct()[:MANUAL_BATCH]
         )
-        if not ids:
+        if not groups:
             return
         token = uuid.uuid4().hex
-        lines = self._claim(Reminder.objects.filter(pk__in=ids), token)
-        self._notify(lines)
+        wanted = Q(pk__in=[])
+        for stage, recipient_id in groups:
+            wanted |= Q(stage=stage, recipient_id=recipient_id)
+        lines = self._claim(due.filter(wanted), token)
+        by_person: dict[tuple[str, int], list[Line]] = defaultdict(list)
         for line in lines:
-            if not line.recipient_email:
-                self._mark_sent([line.pk], token)
+            by_person[(line.stage, line.recipient_id)].append(line)
+        self._notify_manual(list(by_person.values()))
+        for rows in by_person.values():
+            first, rest = rows[0], [line.pk for line in rows[1:]]
+            if not first.recipient_email:
+                self._mark_sent([line.pk for line in rows], token)
                 self.stats.in_app_only += 1
                 continue
-            attempt = self._attempt(Reminder, line.pk, token, line.attempts)
-            outcome = self._try(attempt, messages.manual_email(line, self.today))
+            attempt = self._attempt(Reminder, first.pk, token, first.attempts, rows=rest)
+            outcome = self._try(attempt, messages.manual_email(rows, self.today))
             if outcome is Outcome.SENT:
                 if not attempt.recorded:
-                    logger.error("催办 %s 在发送期间被其他进程收回，可能重复发送。", line.pk)
+                    logger.error("催办 %s 在发送期间被其他进程收回，可能重复发送。", first.pk)
+                self._mark_sent(rest, token)
                 self.stats.manual_sent += 1
             elif outcome is Outcome.LOST:
-                logger.warning("催办 %s 已被其他发送进程接手，跳过。", line.pk)
+                logger.warning("催办 %s 已被其他发送进程接手，跳过。", first.pk)
             else:
-                logger.warning("催办邮件 %s 发送失败：%s", line.pk, attempt.error)
+                logger.warning("催办邮件 %s 发送失败：%s", first.pk, attempt.error)
                 if outcome is Outcome.FAILED:
                     self.stats.manual_failed += 1
                 else:
                     self.stats.manual_retrying += 1
+
+    def _notify_manual(self, groups: list[list[Line]]) -> None:
+        rows = [messages.manual_notification_row(lines) for lines in groups]
+        with transaction.atomic():
+            insert_ignoring_conflicts(
+                Notification,
+                messages.NOTIFICATION_COLUMNS,
+                rows,
+                constants={"created_at": adapter()(self.now)},
+            )
 
     # --- recipients without e-mail ---------------------------------------------------------------
 
@@ -379,6 +409,17 @@ def cancel_stale() -> int:
         period__year=OuterRef("deadline__year"),
         period__month=OuterRef("deadline__month"),
     )
+    # A co-operating unit that finished its part hears no more about the task (its lead still does).
+    # (Without a lead unit the first-listed one answers: see models.work.answering.)
+    part_done = Assignment.objects.filter(
+        task=OuterRef("task"),
+        unit=OuterRef("unit"),
+        status=Assignment.Status.DONE,
+        role=Assignment.Role.RESPONSIBLE,
+    ).filter(
+        Q(position__gt=0)
+        | Exists(Assignment.objects.filter(task=OuterRef("task"), role=Assignment.Role.LEAD))
+    )
     rules = [
         (Q(task__status=Task.Status.DONE), "任务已办结。"),
         (~published_q("task__plan__"), "所属方案未发布或已归档。"),
@@ -387,6 +428,7 @@ def cancel_stale() -> int:
             "完成时限已变更，原时限的提醒不再发送。",
         ),
         (Q(kind=Kind.REPORT_DUE) & Exists(reported), "本月进展已报送。"),
+        (Q(kind__in=AUTO_KINDS) & ~Q(kind=Kind.ESCALATION) & Exists(part_done), "本单位已完成承担的部分。"),
         (Q(recipient__is_active=False), "接收人账号已停用。"),
     ]
     cancelled = 0

@@ -136,12 +136,19 @@ def _rows_for_batch(
 ) -> list[Row]:
     task_ids = [task_id for task_id, _, _ in batch]
     units: dict[int, list[int]] = {}
-    for task_id, unit_id in (
+    finished: set[tuple[int, int]] = set()  # (task, unit): a co-operating unit's part is done
+    for task_id, unit_id, role, status in (
         Assignment.objects.filter(task_id__in=task_ids)
         .order_by("task_id", "role", "position")
-        .values_list("task_id", "unit_id")
+        .values_list("task_id", "unit_id", "role", "status")
     ):
-        units.setdefault(task_id, []).append(unit_id)
+        task_units = units.setdefault(task_id, [])
+        # The lead (or, without one, the first unit) answers for the task until it is closed, so it
+        # is reminded even when its own part is done; others stop once theirs is (本单位已完成).
+        answers = role == Assignment.Role.LEAD or not task_units
+        if status == Assignment.Status.DONE and not answers:
+            finished.add((task_id, unit_id))
+        task_units.append(unit_id)
 
     reported: set[tuple[int, int]] = set()
     report_tasks = [
@@ -161,7 +168,12 @@ def _rows_for_batch(
         task_units = units.get(task_id)
         if not task_units:
             continue
-        liaisons = {pair for unit_id in task_units for pair in directory.liaisons_of(unit_id)}
+        liaisons = {
+            pair
+            for unit_id in task_units
+            if (task_id, unit_id) not in finished
+            for pair in directory.liaisons_of(unit_id)
+        }
         if deadline is not None and deadline <= day:
             overdue = counter.between(deadline, day) if deadline < day else 0
             stage = overdue_stage(overdue, policy.overdue_daily_days, policy.overdue_weekly)

@@ -21,7 +21,15 @@ MAX_NEXT_LENGTH = 2000
 def safe_next(request: HttpRequest, field: str = "next") -> str | None:
     """The POSTed "next" address when it is a printable path on this site ("/..."), else None. Give
     it to HttpResponseRedirect, not redirect(), which would try a bare word as a URL name."""
-    target = request.POST.get(field, "")
+    return _safe_target(request, request.POST.get(field, ""))
+
+
+def safe_next_get(request: HttpRequest, field: str = "next") -> str | None:
+    """The same for a "next" in the query string (a confirmation page carries it on)."""
+    return _safe_target(request, request.GET.get(field, ""))
+
+
+def _safe_target(request: HttpRequest, target: str) -> str | None:
     if not target.startswith("/") or len(target) > MAX_NEXT_LENGTH or not target.isprintable():
         return None
     if not url_has_allowed_host_and_scheme(

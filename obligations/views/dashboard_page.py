@@ -19,7 +19,8 @@ from ..dashboard.counts import (
 from ..dashboard.filter_bar import TaskFilterForm
 from ..light_window import light_window
 from ..models import CompletionRequest, ExtensionRequest, Task
-from ..models.lights import LIGHT_ORDER
+from ..models.lights import LIGHT_ORDER, UNIT_PART_NOTE
+from ..plans.unit_directory import label_units
 from ..roles import capabilities, visible_scope
 from .common import overview_required
 
@@ -52,6 +53,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     plan_page = Paginator(plans, RANKING_PAGE).get_page(request.GET.get("ppage"))
     name_plans(plan_page.object_list)
     overdue = Paginator(KnownCount(overdue_tasks(tasks, day, cutoff), counts.red), OVERDUE_PAGE)
+    overdue_page = overdue.get_page(request.GET.get("page"))
+    label_units(a.unit for task in overdue_page for a in task.assignments.all())
     context = {
         "form": form,
         "today": day,
@@ -63,10 +66,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "rankings": RANKINGS,
         "unit_page": Paginator(units, RANKING_PAGE).get_page(request.GET.get("upage")),
         "plan_page": plan_page,
-        "overdue_page": overdue.get_page(request.GET.get("page")),
+        "overdue_page": overdue_page,
         "light_links": {str(light): form.query_string(light=str(light)) for light in LIGHT_ORDER},
     }
     context["ledger_export"] = ledger_export_filters(form, day)
+    context["unit_part_note"] = UNIT_PART_NOTE
     if capabilities(request.user).supervise:
         context["pending_completions"] = CompletionRequest.objects.filter(
             status=CompletionRequest.Status.PENDING

@@ -7,6 +7,8 @@ from django.shortcuts import render
 
 from ..forms import DecisionForm
 from ..models import CompletionRequest, ExtensionRequest
+from ..plans.unit_directory import label_units
+from ..workflow.unit_state import unit_parts
 from .common import supervisor_required
 
 LIMIT = 100
@@ -29,6 +31,15 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         item.form = DecisionForm(
             initial={"version": item.task.version}, auto_id=f"id_{type(item).__name__}{item.pk}_%s"
         )
+    # The lead unit's request, with every unit's own state beside it.
+    parts = unit_parts([item.task_id for item in completions])
+    label_units(
+        [part.unit for rows in parts.values() for part in rows]
+        + [item.unit for item in completions + extensions if item.unit]
+    )
+    for item in completions:
+        item.parts = parts[item.task_id]
+        item.open_parts = [part for part in item.parts if not part.answers and part.status != "done"]
     return render(
         request,
         "obligations/review_queue.html",

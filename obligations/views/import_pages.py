@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
+from collections import Counter
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -16,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from ..extract import ExtractionError
+from ..extract.unit_levels import level_label, same_level
 from ..forms import ImportForm, RowSelectionForm, SplitForm, TaskEditForm, UnitReviewForm
 from ..models import Assignment, ImportJob, Plan, SourceDocument, Task, Unit
 from ..plans import review
@@ -108,20 +110,43 @@ def import_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+# Characters a line of the review table's boxes holds (at its font size and column widths).
+TEXT_LINE_CHARS = 26
+UNIT_LINE_CHARS = 10
+
+
+def _rows_for(text: str, per_line: int, least: int, most: int) -> int:
+    """Lines a box needs to show ``text`` whole (its own line breaks counted), within bounds."""
+    lines = sum(max(1, -(-len(part) // per_line)) for part in (text or "").split("\n"))
+    return max(least, min(most, lines))
+
+
 def _row_form(task: Task, data=None) -> TaskEditForm:
     form = TaskEditForm(
         data, initial=None if data else TaskEditForm.initial_for(task), auto_id=f"id_t{task.pk}_%s"
     )
     for field in form.fields.values():
         field.widget.attrs["form"] = f"rowform-{task.pk}"
+    # Boxes sized to their content: the whole task text and every unit visible without scrolling.
+    values = {name: form[name].value() or "" for name in ("text", "lead_units", "responsible_units")}
+    form.fields["text"].widget.attrs["rows"] = _rows_for(values["text"], TEXT_LINE_CHARS, 3, 16)
+    for name in ("lead_units", "responsible_units"):
+        form.fields[name].widget.attrs["rows"] = _rows_for(values[name], UNIT_LINE_CHARS, 2, 10)
     return form
 
 
-def _suggestions(unit: Unit, registered: list[str]) -> list[str]:
-    """Registered names the unknown one probably means (same words, or containing it in brackets)."""
-    contains = [name for name in registered if unit.name in name or name in unit.name]
-    close = difflib.get_close_matches(unit.name, registered, n=3, cutoff=0.6)
-    return list(dict.fromkeys(contains + close))[:4]
+def _suggestions(unit: Unit, registered: dict[str, str]) -> list[str]:
+    """Registered units the unknown name probably means (same words, or containing it in brackets),
+    offered as one-click mappings: never one of another government level (区司法局 is not 市司法局).
+    ``registered`` maps each registered unit's label to its name; labels are returned."""
+    names: dict[str, list[str]] = {}
+    for label, name in registered.items():
+        if same_level(unit.name, name):
+            names.setdefault(name, []).append(label)
+    contains = [name for name in names if unit.name in name or name in unit.name]
+    close = difflib.get_close_matches(unit.name, list(names), n=3, cutoff=0.6)
+    chosen = list(dict.fromkeys(contains + close))[:4]
+    return [label for name in chosen for label in names[name]][:4]
 
 
 def render_review(
@@ -144,13 +169,29 @@ def render_review(
         plan_rows = [(task, bound.get(task.pk) or _row_form(task)) for task in plan.tasks.all()]
         rows.append((plan, plan_rows, sum(1 for task, _ in plan_rows if task.needs_review)))
     pending_units = list(review.unconfirmed_units(plans).annotate(uses=Count("assignments")))
+    # Each draft's own unconfirmed units: its 发布 waits for them (review.publish_plan says so too).
+    blocked = dict(
+        Assignment.objects.filter(task__plan__in=plans, unit__confirmed=False)
+        .order_by()
+        .values("task__plan_id")
+        .annotate(units=Count("unit", distinct=True))
+        .values_list("task__plan_id", "units")
+    )
+    for plan in plans:
+        plan.pending_units = blocked.get(plan.pk, 0)
     registered_units = Unit.objects.filter(confirmed=True, is_active=True)
     jurisdictions = {unit.jurisdiction for unit in pending_units} or {source.jurisdiction}
-    registered = list(
+    registered_rows = list(
         registered_units.filter(jurisdiction__in=jurisdictions)
         .order_by("name")
-        .values_list("name", flat=True)
-    ) or list(registered_units.order_by("name").values_list("name", flat=True)[:1000])
+        .values_list("name", "jurisdiction")
+    ) or list(registered_units.order_by("name").values_list("name", "jurisdiction")[:1000])
+    # A name several units bear is offered with its jurisdiction (find_registered reads it back).
+    counts = Counter(name for name, _ in registered_rows)
+    registered = {
+        (f"{name}（{place}）" if counts[name] > 1 and place else name): name
+        for name, place in registered_rows
+    }
     for unit in pending_units:
         unit.suggestions = _suggestions(unit, registered)
     return render(
@@ -270,6 +311,14 @@ def unit_map(request: HttpRequest, pk: int) -> HttpResponse:
     target = find_registered(name, unit.jurisdiction)
     if target is None:
         messages.error(request, f"未找到名为“{name}”的已登记单位，请从列表中选择。")
+        return redirect(_review_url(source.pk, "units"))
+    if not same_level(unit.name, target.name) and not form.cleaned_data["cross_level"]:
+        messages.error(
+            request,
+            f"“{unit.name}”（{level_label(unit.name)}）与“{target.label_with_place}”（{level_label(target.name)}）"
+            "不是同一层级的单位，未映射。映射会被记住，今后导入时这一写法都将识别为该单位；"
+            "如确属同一单位，请勾选“确认跨层级映射”后再提交。",
+        )
         return redirect(_review_url(source.pk, "units"))
     try:
         review.map_unit(unit, target, user=request.user)

@@ -10,14 +10,25 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from ..dashboard.filter_bar import TaskFilterForm
-from ..forms import CompletionForm, DecisionForm, ExtensionForm, ProgressForm, ReminderForm, TaskEditForm
+from ..forms import (
+    CompletionForm,
+    DecisionForm,
+    ExtensionForm,
+    PartForm,
+    ProgressForm,
+    ReminderForm,
+    TaskEditForm,
+    task_form,
+)
 from ..light_window import light_window
 from ..models import Assignment, CompletionRequest, ExtensionRequest, Membership, Reminder, Task
-from ..models.lights import light_of
+from ..models.lights import UNIT_PART_NOTE, light_of
+from ..plans.unit_directory import label_units
 from ..reminders.delivery_status import COLUMNS as DELIVERY_COLUMNS
 from ..reminders.delivery_status import states_for
-from ..roles import acting_unit, capabilities, visible_scope
+from ..roles import capabilities, task_rights, visible_scope
 from ..workflow.timeline import task_timeline
+from ..workflow.unit_state import unit_parts
 from .common import visible_task
 
 PAGE_SIZE = 30
@@ -51,6 +62,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
         .with_light(day, cutoff)
     )
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    label_units(a.unit for task in page for a in task.assignments.all())
     # A liaison's own units are highlighted in the list.
     own_units = visible.unit_ids if can.report else frozenset()
     return render(
@@ -78,8 +90,13 @@ def render_task_page(
     bound = bound or {}
     day, cutoff = light_window()
     can = capabilities(request.user)
-    assignments = list(task.assignments.select_related("unit").order_by("role", "position"))
-    unit = acting_unit(request.user, task) if can.report else None
+    rights = task_rights(request.user, task)
+    parts = unit_parts([task.pk])[task.pk]
+    label_units([part.unit for part in parts])
+    assignments = [part.assignment for part in parts]
+    own = next(
+        (part for part in parts if rights.assignment and part.assignment.pk == rights.assignment.pk), None
+    )
     pending_completion = (
         task.completion_requests.filter(status=CompletionRequest.Status.PENDING)
         .select_related("unit")
@@ -91,30 +108,44 @@ def render_task_page(
     open_task = task.status != Task.Status.DONE
     version = {"version": task.version}
     forms: dict[str, Form] = {}
-    if unit is not None and open_task:
-        forms["progress"] = bound.get("progress") or ProgressForm(initial=version)
-        if pending_completion is None:
-            forms["completion"] = bound.get("completion") or CompletionForm(initial=version)
+
+    def offer(name: str, form_class: type[Form], initial: dict | None = None, **kwargs) -> None:
+        forms[name] = bound.get(name) or task_form(name, form_class, initial=initial, **kwargs)
+
+    if rights.report and open_task:
+        offer("progress", ProgressForm)
+        if own is not None:
+            offer(
+                "part",
+                PartForm,
+                {"version": own.assignment.version, "done": "0" if own.assignment.is_done else "1"},
+            )
+        if rights.request_completion and pending_completion is None:
+            offer("completion", CompletionForm, version)
         if task.deadline and pending_extension is None:
-            forms["extension"] = bound.get("extension") or ExtensionForm(initial=version, task=task)
+            offer("extension", ExtensionForm, version, task=task)
     if can.supervise:
         if pending_completion is not None:
-            forms["decide_completion"] = bound.get("decide_completion") or DecisionForm(initial=version)
+            offer("decide_completion", DecisionForm, version)
         if pending_extension is not None:
-            forms["decide_extension"] = bound.get("decide_extension") or DecisionForm(initial=version)
+            offer("decide_extension", DecisionForm, version)
         if open_task and task.plan.is_published:
-            forms["remind"] = bound.get("remind") or ReminderForm(units=task.assigned_units())
+            offer("remind", ReminderForm, units=task.assigned_units())
+            if rights.on_behalf and pending_completion is None and parts:
+                offer("completion", CompletionForm, version)
         task._prefetched_objects_cache = {"assignments": assignments}
-        forms["edit"] = bound.get("edit") or TaskEditForm(initial=TaskEditForm.initial_for(task))
+        offer("edit", TaskEditForm, TaskEditForm.initial_for(task))
     # A refused submission is always shown again, even if the task changed so much (closed,
     # say) that the form would not be offered now: what the user typed must not vanish.
     for name, form in bound.items():
         forms.setdefault(name, form)
-    # A stale form keeps the user's input but must carry the current version for a deliberate retry.
-    for form in bound.values():
+    # A stale form keeps the user's input but must carry the current version for a deliberate retry:
+    # the task's, or for 本单位已完成 the unit's own state's.
+    for name, form in bound.items():
         if form.is_bound and "version" in form.fields:
             data = form.data.copy()
-            data["version"] = str(task.version)
+            current = own.assignment.version if name == "part" and own is not None else task.version
+            data["version"] = str(current)
             form.data = data
     deliveries = []
     if can.supervise:
@@ -128,6 +159,7 @@ def render_task_page(
     liaisons = Membership.objects.filter(
         unit__in=[a.unit for a in assignments], role=Membership.Role.LIAISON
     ).select_related("user", "unit")
+    leads = [part for part in parts if part.answers]
     return render(
         request,
         "obligations/task_detail.html",
@@ -137,7 +169,12 @@ def render_task_page(
             "light": light_of(task, day, cutoff),
             "lead": [a.unit for a in assignments if a.role == Assignment.Role.LEAD],
             "responsible": [a.unit for a in assignments if a.role == Assignment.Role.RESPONSIBLE],
-            "acting_unit": unit,
+            "parts": parts,
+            "own_part": own,
+            "lead_names": "、".join(part.unit.label for part in leads),
+            "open_parts": [part for part in parts if not part.answers and part.status != "done"],
+            "rights": rights,
+            "acting_unit": rights.unit,
             "forms": forms,
             "pending_completion": pending_completion,
             "pending_extension": pending_extension,
@@ -147,6 +184,7 @@ def render_task_page(
             "deliveries": deliveries,
             "delivery_columns": [label for _, label in DELIVERY_COLUMNS],
             "open_panel": next(iter(bound), ""),
+            "unit_part_note": UNIT_PART_NOTE,
         },
         status=status,
     )

@@ -1,5 +1,5 @@
-"""What supervisors decide on a unit's request: 办结审核 (approve closes the task, return sends it
-back) and 延期审核 (approval moves the deadline and keeps the original). Each decision is taken once
+"""What supervisors decide on a unit's request: 办结审核 (approve closes the task and every unit's
+part of it, return sends it back) and 延期审核 (approval moves the deadline and keeps the original). Each decision is taken once
 (Decision.settle), optimistic-locked on the task and recorded with audit.record."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from ..models.submissions import Decision
 from . import audit
 from .locking import bump, status_change
 from .refusals import WorkflowError
+from .unit_state import complete_every_part
 
 
 def _settle(request: Decision, status: str, user, comment: str) -> None:
@@ -35,6 +36,9 @@ def decide_completion(
         if approve:
             changes = status_change(task, Task.Status.DONE)
             bump(task, version, status=Task.Status.DONE, completed_at=timezone.now())
+            completed = complete_every_part(task, user)
+            if completed:
+                changes["units_done"] = [None, "、".join(completed)]
             summary = f"办结审核通过（{request.unit.name}）"
         else:
             changes = status_change(task, Task.Status.IN_PROGRESS)

@@ -17,13 +17,16 @@ EDITABLE_FIELDS = ("text", "responsible_person", "deadline", "deadline_kind", "d
 
 
 def set_units(task: Task, lead: list[str], responsible: list[str], directory: UnitDirectory) -> dict:
-    """Replace the task's assignments with these names; returns the {field: [old, new]} changes."""
+    """Make the task's assignments these names; returns the {field: [old, new]} changes.
+
+    A unit that stays on the task keeps its assignment, and with it its own progress (本单位进展);
+    only units taken off lose theirs."""
     current = list(task.assignments.select_related("unit").order_by("role", "position"))
     before = {
         "lead_units": "、".join(a.unit.name for a in current if a.role == Assignment.Role.LEAD),
         "responsible_units": "、".join(a.unit.name for a in current if a.role == Assignment.Role.RESPONSIBLE),
     }
-    rows: list[Assignment] = []
+    wanted: list[tuple] = []  # (unit, role, position)
     seen: set[int] = set()
     for role, names in ((Assignment.Role.LEAD, lead), (Assignment.Role.RESPONSIBLE, responsible)):
         position = 0
@@ -32,16 +35,31 @@ def set_units(task: Task, lead: list[str], responsible: list[str], directory: Un
             if unit.pk in seen:
                 continue
             seen.add(unit.pk)
-            rows.append(Assignment(task=task, unit=unit, role=role, position=position))
+            wanted.append((unit, role, position))
             position += 1
     after = {
-        "lead_units": "、".join(a.unit.name for a in rows if a.role == Assignment.Role.LEAD),
-        "responsible_units": "、".join(a.unit.name for a in rows if a.role == Assignment.Role.RESPONSIBLE),
+        "lead_units": "、".join(unit.name for unit, role, _ in wanted if role == Assignment.Role.LEAD),
+        "responsible_units": "、".join(
+            unit.name for unit, role, _ in wanted if role == Assignment.Role.RESPONSIBLE
+        ),
     }
     changes = audit.diff(before, after)
     if changes:
-        task.assignments.all().delete()
-        Assignment.objects.bulk_create(rows)
+        existing = {a.unit_id: a for a in current}
+        task.assignments.exclude(unit_id__in=seen).delete()
+        moved, added = [], []
+        for unit, role, position in wanted:
+            row = existing.get(unit.pk)
+            if row is None:
+                row = Assignment(task=task, unit=unit, role=role, position=position)
+                if task.status == Task.Status.DONE:  # a closed task's parts are all done
+                    row.status, row.done_at = Assignment.Status.DONE, task.completed_at
+                added.append(row)
+            elif (row.role, row.position) != (role, position):
+                row.role, row.position = role, position
+                moved.append(row)
+        Assignment.objects.bulk_update(moved, ["role", "position"])
+        Assignment.objects.bulk_create(added)
         if hasattr(task, "_prefetched_objects_cache"):
             task._prefetched_objects_cache.pop("assignments", None)
     return changes

@@ -1,8 +1,12 @@
 """What liaisons submit on their unit's task: progress reports (with evidence), a request to close
 it (办结申请) or to extend its deadline (延期申请).
 
-Each change is optimistic-locked on ``Task.version`` (locking.bump) and recorded with
-``audit.record`` (who, when, old -> new). Views only check permissions and render.
+A progress report is an append: it never conflicts with anyone, so it carries no version and two
+units reporting on one shared task at the same moment are both stored. Its side effects are
+conditional UPDATEs that only move a state forward (task 未开始 → 推进中, the unit's part 未开始 →
+推进中), which any number of concurrent reports may race for harmlessly. Requests that change the
+task (办结, 延期) are optimistic-locked on ``Task.version`` (locking.bump); every change is recorded
+with ``audit.record`` (who, when, old -> new). Views only check permissions and render.
 """
 
 from __future__ import annotations
@@ -12,13 +16,28 @@ from collections.abc import Sequence
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from ..dates import today
-from ..models import CompletionRequest, ExtensionRequest, ProgressReport, Task, Unit
+from ..models import Assignment, CompletionRequest, ExtensionRequest, ProgressReport, Task, Unit
 from . import audit
 from .evidence import store_evidence
 from .locking import bump, status_change
 from .refusals import WorkflowError
+
+_STATE_LABELS = dict(Assignment.Status.choices)
+
+
+def assignment_of(task: Task, unit: Unit) -> Assignment | None:
+    """The assignment ``unit`` acts through on ``task``: its own, else a generic group's it belongs
+    to (lead first)."""
+    return (
+        task.assignments.filter(Q(unit=unit) | Q(unit__members=unit))
+        .order_by("role", "position")
+        .select_related("unit")
+        .first()
+    )
 
 
 def report_progress(
@@ -27,31 +46,53 @@ def report_progress(
     user,
     unit: Unit,
     text: str,
-    version: int,
     files: Sequence[UploadedFile] = (),
     period: datetime.date | None = None,
+    assignment: Assignment | None = None,
 ) -> ProgressReport:
-    """A unit's progress report (进展情况) for a month, with optional evidence files."""
+    """A unit's progress report (进展情况) for a month, with optional evidence files. An append: no
+    version check; it moves the task and the unit's part from 未开始 to 推进中 if they were."""
     text = text.strip()
     if not text:
         raise WorkflowError("请填写进展情况。")
-    if task.status == Task.Status.DONE:
-        raise WorkflowError("该任务已办结，无需再报送进展。")
+    assignment = assignment or assignment_of(task, unit)
     period = (period or today()).replace(day=1)
     with transaction.atomic():
-        changes = {}
-        fields = {}
-        if task.status == Task.Status.NOT_STARTED:
-            changes = status_change(task, Task.Status.IN_PROGRESS)
-            fields["status"] = Task.Status.IN_PROGRESS
-        bump(task, version, **fields)
+        # Read inside the transaction: a task closed a moment ago takes no more reports.
+        if Task.objects.filter(pk=task.pk, status=Task.Status.DONE).exists():
+            raise WorkflowError("该任务已办结，无需再报送进展。")
         report = ProgressReport.objects.create(task=task, unit=unit, author=user, period=period, text=text)
         evidence = store_evidence(task, list(files), user, report=report)
+        changes: dict = {}
+        started = Task.objects.filter(pk=task.pk, status=Task.Status.NOT_STARTED).update(
+            status=Task.Status.IN_PROGRESS, updated_at=timezone.now()
+        )
+        if started:
+            changes = status_change(task, Task.Status.IN_PROGRESS)
+            task.status = Task.Status.IN_PROGRESS
+        if assignment is not None and Assignment.objects.filter(
+            pk=assignment.pk, status=Assignment.Status.NOT_STARTED
+        ).update(status=Assignment.Status.IN_PROGRESS):
+            changes["unit_state"] = [
+                _STATE_LABELS[Assignment.Status.NOT_STARTED],
+                _STATE_LABELS[Assignment.Status.IN_PROGRESS],
+            ]
+            assignment.status = Assignment.Status.IN_PROGRESS
         changes["progress"] = [None, text]
         if evidence:
             changes["evidence"] = [None, "、".join(item.original_name for item in evidence)]
         audit.record(user, "task.report", f"{unit.name}报送{period:%Y年%m月}进展", task=task, changes=changes)
     return report
+
+
+def may_answer(task: Task, unit: Unit) -> bool:
+    """Whether ``unit`` answers for ``task`` (its 牵头单位, directly or as a member of a lead group)."""
+    for assignment in task.answering_assignments():
+        if assignment.unit_id == unit.pk:
+            return True
+        if assignment.unit.is_group and assignment.unit.members.filter(pk=unit.pk).exists():
+            return True
+    return False
 
 
 def submit_completion(
@@ -63,12 +104,17 @@ def submit_completion(
     version: int,
     files: Sequence[UploadedFile] = (),
 ) -> CompletionRequest:
-    """Ask a supervisor to close the task (办结申请); the task waits for review meanwhile."""
+    """Ask a supervisor to close the whole task (办结申请): only its lead unit (``unit``; a
+    supervisor asking on the lead's behalf names the lead unit). The task waits for review meanwhile."""
     summary = summary.strip()
     if not summary:
         raise WorkflowError("请填写完成情况。")
     if task.status == Task.Status.DONE:
         raise WorkflowError("该任务已办结。")
+    if not may_answer(task, unit):
+        raise WorkflowError(
+            "只有牵头单位可以申请办结整项任务；配合单位完成本单位承担的部分后，请点击“本单位已完成”。"
+        )
     if task.completion_requests.filter(status=CompletionRequest.Status.PENDING).exists():
         raise WorkflowError("该任务已有待审核的办结申请，请等待督查员审核。")
     try:

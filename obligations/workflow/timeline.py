@@ -1,4 +1,5 @@
-"""A task's history in one list: reports, requests and decisions, reminders, and every recorded change.
+"""A task's history in one list: reports, requests and decisions, reminders, and every recorded change
+of this task (plan-wide records only where they concern every task: import, publication, archiving).
 
 Reports, completion and extension requests are shown from their own rows (with their files and
 decisions); every other recorded change comes from the audit log with its old -> new values. The
@@ -44,7 +45,14 @@ FIELD_LABELS = {
     "completion_summary": "完成情况",
     "decision_comment": "审核意见",
     "requested_deadline": "申请延期",
+    "unit_state": "本单位状态",
+    "note": "说明",
+    "units_done": "同时完成的单位",
 }
+
+# Events recorded on the whole plan that concern each of its tasks; everything else on the plan
+# (other rows' review edits, units confirmed or mapped elsewhere) is not this task's history.
+_PLAN_EVENTS = ("plan.import", "plan.publish", "plan.archive", "plan.history")
 
 
 @dataclass
@@ -193,7 +201,9 @@ def task_timeline(task: Task, limit: int = 200) -> list[Event]:
             )
         )
     logs = (
-        ChangeLog.objects.filter(Q(task=task) | Q(plan_id=task.plan_id, task__isnull=True))
+        ChangeLog.objects.filter(
+            Q(task=task) | Q(plan_id=task.plan_id, task__isnull=True, action__in=_PLAN_EVENTS)
+        )
         .exclude(action__in=_SHOWN_FROM_ROWS)
         .select_related("actor")
     )

@@ -143,7 +143,8 @@ def test_import_publish_report_complete_approve(new_page, screenshots, tmp_path)
 
 
 def test_two_liaisons_at_once(new_page, screenshots):
-    """The second save of the same task is refused in Chinese and the text typed is still there."""
+    """Two liaisons of different units report on one shared task at the same moment: a report is an
+    append, so both are stored and neither is refused (no 409)."""
     from django.utils import timezone
 
     from ..factories import make_plan, make_task, make_unit
@@ -154,23 +155,64 @@ def test_two_liaisons_at_once(new_page, screenshots):
     task = make_task(
         make_plan(), lead=[a], responsible=[b], deadline=timezone.localdate(), text="两家共同承担的任务"
     )
-    first, second = new_page(), new_page()
+    first, second = new_page(), new_page(width=390, height=844)  # one at a desk, one on a phone
     for page, user in ((first, "first_liaison"), (second, "second_liaison")):
         login(page, user)
         page.goto(f"/tasks/{task.pk}/")
-    first.fill("#panel-progress textarea[name=text]", "财政局先保存")
-    second.fill("#panel-progress textarea[name=text]", "税务局后保存，内容很长")
-    with first.expect_navigation():
-        first.click("#panel-progress button[type=submit]")
-    with second.expect_navigation():
-        second.click("#panel-progress button[type=submit]")
-    assert "已被他人修改" in second.content()
-    assert second.input_value("#panel-progress textarea[name=text]") == "税务局后保存，内容很长"
-    assert "财政局先保存" in second.locator("#timeline").inner_text()
-    second.screenshot(path=str(screenshots / "stale_save.png"), full_page=False)
-    assert list(ProgressReport.objects.values_list("text", flat=True)) == ["财政局先保存"]
-    # Submitting again, deliberately, now works.
-    with second.expect_navigation():
-        second.click("#panel-progress button[type=submit]")
-    assert "进展情况已报送" in second.content()
-    assert ProgressReport.objects.count() == 2
+    first.fill("#panel-progress textarea[name=text]", "财政局的进展")
+    second.fill("#panel-progress textarea[name=text]", "税务局写了很久的进展")
+    answers: list[int] = []
+    for page in (first, second):
+        page.on("response", lambda r: r.request.method == "POST" and answers.append(r.status))
+    submit = "document.querySelector('#panel-progress form').requestSubmit()"
+    # Both forms go out before either answer has come back.
+    with first.expect_navigation(), second.expect_navigation():
+        first.evaluate(submit)
+        second.evaluate(submit)
+    assert sorted(answers) == [302, 302]  # neither refused
+    for page in (first, second):
+        assert "进展情况已报送" in page.content()
+    second.reload()
+    timeline = second.locator("#timeline").inner_text()
+    assert "财政局的进展" in timeline and "税务局写了很久的进展" in timeline
+    second.screenshot(path=str(screenshots / "two_liaisons_phone.png"), full_page=True)
+    assert sorted(ProgressReport.objects.values_list("text", flat=True)) == [
+        "税务局写了很久的进展",
+        "财政局的进展",
+    ]
+    task.refresh_from_db()
+    assert task.version == 1  # the task's own fields were never in the way
+
+
+def test_concurrent_edits_of_the_same_fields_are_refused(new_page, screenshots):
+    """Two supervisors change the same task from pages opened at the same time: the second save is
+    refused in Chinese, with what was typed still in the form, and a deliberate retry works."""
+    from django.utils import timezone
+
+    from ..factories import make_plan, make_task, make_unit
+
+    unit = make_unit("市财政局")
+    make_supervisor("boss_one")
+    make_supervisor("boss_two")
+    task = make_task(make_plan(), lead=[unit], deadline=timezone.localdate(), text="原来的任务内容")
+    one, two = new_page(), new_page()
+    for page, user in ((one, "boss_one"), (two, "boss_two")):
+        login(page, user)
+        page.goto(f"/tasks/{task.pk}/")
+        page.click("#panel-edit summary")
+    one.fill("#panel-edit textarea[name=text]", "第一位督查员的修改")
+    two.fill("#panel-edit textarea[name=text]", "第二位督查员写了很久的修改")
+    with one.expect_navigation():
+        one.click("#panel-edit button[type=submit]")
+    with two.expect_navigation():
+        two.click("#panel-edit button[type=submit]")
+    assert "已被他人修改" in two.content()
+    assert two.input_value("#panel-edit textarea[name=text]") == "第二位督查员写了很久的修改"
+    two.screenshot(path=str(screenshots / "stale_save.png"), full_page=False)
+    task.refresh_from_db()
+    assert task.text == "第一位督查员的修改"
+    with two.expect_navigation():
+        two.click("#panel-edit button[type=submit]")
+    assert "任务已修改" in two.content()
+    task.refresh_from_db()
+    assert task.text == "第二位督查员写了很久的修改"

@@ -42,16 +42,19 @@ def test_stale_admin_save_is_refused_and_the_report_survives(world, as_user):
     data = _form_data(page, text="督查员在后台改写的任务内容")
     assert data["expected_version"] == 1
 
-    # Meanwhile the liaison reports progress: version 2, status 推进中.
-    workflows.report_progress(task, user=world.liaison_a, unit=world.unit_a, text="本月进展", version=1)
+    # Meanwhile the liaison reports progress (an append: no version change, status 推进中) and
+    # another supervisor changes the task on the site (version 2).
+    workflows.report_progress(task, user=world.liaison_a, unit=world.unit_a, text="本月进展")
+    workflows.edit_task(task, user=world.supervisor, version=1, values={"responsible_person": "王五"})
 
     response = admin.post(_change_url(task), data)
     assert response.status_code == 200
     assert "保存失败：您打开本页面后，该任务已被他人修改" in response.content.decode()
     task.refresh_from_db()
     assert task.text != "督查员在后台改写的任务内容"
-    assert (task.version, task.status) == (2, Task.Status.IN_PROGRESS)
-    assert not ChangeLog.objects.filter(action="task.edit").exists()
+    assert (task.version, task.status, task.responsible_person) == (2, Task.Status.IN_PROGRESS, "王五")
+    assert task.reports.get().text == "本月进展"
+    assert ChangeLog.objects.filter(action="task.edit").count() == 1  # the site's edit only
 
 
 def test_allowed_admin_change_is_audited(world, as_user):
@@ -92,13 +95,13 @@ def test_change_slipping_in_after_the_check_is_refused_too(world, as_user, monke
     task = world.task_a
     page = admin.get(_change_url(task))
     data = _form_data(page, text="后台修改")
-    workflows.report_progress(task, user=world.liaison_a, unit=world.unit_a, text="本月进展", version=1)
+    workflows.edit_task(task, user=world.supervisor, version=1, values={"responsible_person": "王五"})
     monkeypatch.setattr(TaskAdminForm, "clean", lambda form: form.cleaned_data)  # the check is passed
     response = admin.post(_change_url(task), data)
     assert response.status_code == 302 and response["Location"] == _change_url(task)
     task.refresh_from_db()
     assert task.text != "后台修改" and task.version == 2
-    assert not ChangeLog.objects.filter(action="task.edit").exists()
+    assert ChangeLog.objects.filter(action="task.edit").count() == 1  # the site's edit only
     page = admin.get(response["Location"])
     assert "保存失败" in page.content.decode()
 

@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from obligations.models import ChangeLog, Reminder, Task, Unit
+from obligations.models import ChangeLog, ExtensionRequest, Reminder, Task, Unit
 from obligations.security.ids import MAX_ID, clean_ids, parse_id
 
 pytestmark = pytest.mark.django_db
@@ -87,8 +87,11 @@ def test_unit_review_source(world, as_user, view, value):
 
 
 def test_a_forged_version_is_a_400_not_a_stale_409(world, as_user):
+    # A progress report is an append and carries no version; an edit of the task's fields does.
     response = as_user(world.liaison_a).post(
-        reverse("task_report", args=[world.task_a.pk]), {"version": "99999999999999999999", "text": "进展"}
+        reverse("task_extend", args=[world.task_a.pk]),
+        {"version": "99999999999999999999", "new_deadline": "2099-01-01", "reason": "需协调"},
     )
     assert response.status_code == 400
     assert "页面版本号无效" in response.content.decode()
+    assert not ExtensionRequest.objects.exists()

@@ -27,6 +27,7 @@ from obligations.forms import (
     DecisionForm,
     ExtensionForm,
     ImportForm,
+    PartForm,
     ProgressForm,
     ReminderForm,
     RowSelectionForm,
@@ -81,7 +82,8 @@ class PostView:
 
 _VERSIONED = ["version"]
 POST_VIEWS: dict[str, PostView] = {
-    "task_report": PostView("liaison_own", [ProgressForm], strict=_VERSIONED),
+    "task_report": PostView("liaison_own", [ProgressForm]),  # an append: no version to forge
+    "task_part": PostView("liaison_own", [PartForm], strict=[*_VERSIONED, "done"]),
     "task_complete": PostView("liaison_own", [CompletionForm], strict=_VERSIONED),
     "task_extend": PostView("liaison_own", [ExtensionForm], strict=[*_VERSIONED, "new_deadline"]),
     "task_edit": PostView("supervisor", [TaskEditForm], strict=[*_VERSIONED, "deadline", "deadline_kind"]),
@@ -107,6 +109,7 @@ POST_VIEWS: dict[str, PostView] = {
     "unit_map": PostView("supervisor", [UnitReviewForm], strict=["source"]),
     "unit_confirm": PostView("supervisor", [UnitReviewForm], strict=["source"]),
     "plan_publish": PostView("supervisor"),
+    "alias_undo": PostView("supervisor"),
     "notification_read_all": PostView("liaison_own"),
     "notification_open": PostView("liaison_own"),
     "notification_read": PostView("liaison_own"),
@@ -206,6 +209,7 @@ GET_ONLY = {
     "channel_settings",
     "channel_people",
     "manual_reminders",
+    "alias_list",
 }
 # The admin's views: per model (add, change, changelist actions and delete are posted below; history
 # is a page) and for the site (login, logout and password_change are posted; the rest are pages).

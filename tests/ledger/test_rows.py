@@ -51,8 +51,10 @@ def test_row_values(ledger_world):
     assert values["责任单位"] == "区财政局、区住房城乡建设局"
     assert values["责任人"] == "张三"
     assert values["完成时限"] == datetime.date(2025, 3, 15)
-    # The later of the two March reports; it starts with "-", so it is quoted.
-    assert values["进展情况"] == "'-已上线80%事项，剩余事项3月底前完成。"
+    # Each unit's latest March report, in the task's unit order (lead first), headed by its name.
+    assert values["进展情况"] == (
+        "区政府办公室（区大数据局）：已完成系统对接，正在测试。\n区财政局：-已上线80%事项，剩余事项3月底前完成。"
+    )
     assert values["状态"] == "推进中"
     assert values["红黄绿灯"] == "红灯（逾期）"
     assert row.light == "red"

@@ -56,7 +56,10 @@ def test_values_and_types(ledger, ledger_world):
     # A real Excel date, shown the Chinese way.
     assert deadline.is_date and deadline.value == datetime.datetime(2025, 3, 15)
     assert deadline.number_format == DATE_FORMAT
-    assert progress.value == "'-已上线80%事项，剩余事项3月底前完成。"
+    # Each reporting unit's latest report, headed by its name (no cell starts with "-" then).
+    assert progress.value == (
+        "区政府办公室（区大数据局）：已完成系统对接，正在测试。\n区财政局：-已上线80%事项，剩余事项3月底前完成。"
+    )
     assert status.value == "推进中"
     assert light.value == "红灯（逾期）"
     assert remarks.value is None

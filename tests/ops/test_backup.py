@@ -55,7 +55,6 @@ def filled(world):
             user=world.liaison_a,
             unit=world.unit_a,
             text=f"第{n + 1}次进展",
-            version=Task.objects.get(pk=world.task_a.pk).version,
             files=[SimpleUploadedFile(name, data)],
         )
     generate_ledger_file(timezone.localdate().replace(day=1), {}, "manual", user=world.supervisor)

@@ -86,7 +86,6 @@ def test_download_is_an_attachment_for_those_who_see_the_task(world, as_user, se
         user=world.liaison_b,
         unit=world.unit_b,
         text="见附件",
-        version=1,
         files=[upload("整改 报告<1>.pdf", PDF_BYTES)],
     )
     evidence = report.evidence.get()
@@ -120,7 +119,6 @@ def test_evidence_of_a_draft_task_is_hidden_from_liaisons(world, as_user):
         user=world.supervisor,
         unit=world.unit_a,
         text="x",
-        version=1,
         files=[upload("a.pdf", PDF_BYTES)],
     )
     url = reverse("evidence_download", args=[report.evidence.get().pk])

@@ -27,6 +27,7 @@ from obligations.models import (
     Robot,
     SourceDocument,
     Unit,
+    UnitAlias,
 )
 
 from ..factories import make_plan, make_task
@@ -128,9 +129,25 @@ CASES = [
         lambda w: {"version": 1, "text": "本月进展"},
     ),
     Case(
+        "task_part",
+        lambda w: reverse("task_part", args=[w.task_a.pk]),
+        OWN_UNIT_POST,
+        "post",
+        lambda w: {"version": 1, "done": "1", "note": "本单位部分已完成"},
+    ),
+    Case(
+        # The lead unit's liaison asks, or a supervisor in the lead unit's name.
         "task_complete",
         lambda w: reverse("task_complete", args=[w.task_a.pk]),
-        OWN_UNIT_POST,
+        OWN_UNIT_POST | {"supervisor": 302},
+        "post",
+        lambda w: {"version": 1, "summary": "已完成"},
+    ),
+    Case(
+        # 市财政局 only co-operates on task_b (led by 市大数据局): it may not close the whole task.
+        "task_complete_co_unit",
+        lambda w: reverse("task_complete", args=[w.task_b_co.pk]),
+        OWN_UNIT_POST | {"liaison_own": 403, "liaison_other": 302, "supervisor": 302},
         "post",
         lambda w: {"version": 1, "summary": "已完成"},
     ),
@@ -159,6 +176,7 @@ CASES = [
         "post",
         lambda w: {"units": [w.unit_a.pk]},
     ),
+    Case("unit_remind_confirm", lambda w: reverse("unit_remind", args=[w.unit_b.pk]), SUPERVISOR_ONLY_GET),
     Case(
         "unit_remind",
         lambda w: reverse("unit_remind", args=[w.unit_b.pk]),
@@ -393,6 +411,14 @@ CASES = [
         "post",
         lambda w: {},
     ),
+    Case("alias_list", lambda w: reverse("alias_list"), SUPERVISOR_ONLY_GET),
+    Case(
+        "alias_undo",
+        lambda w: reverse("alias_undo", args=[w.alias.pk]),
+        SUPERVISOR_ONLY_POST,
+        "post",
+        lambda w: {},
+    ),
     Case(
         "import_discard",
         lambda w: reverse("import_discard", args=[w.source.pk]),
@@ -446,6 +472,7 @@ def matrix(world, settings):
     w.draft_plan.source = w.source
     w.draft_plan.save()
     w.new_unit = Unit.objects.create(jurisdiction="测试市", name="市财政局办公室", confirmed=False)
+    w.alias = UnitAlias.objects.create(unit=w.unit_a, name="财政局", created_by=w.supervisor)
     from obligations.models import Assignment
 
     Assignment.objects.create(task=w.draft_task, unit=w.new_unit, role="responsible", position=0)
@@ -453,6 +480,8 @@ def matrix(world, settings):
     for user in (w.liaison_b, w.leader_a, w.supervisor):
         Notification.objects.create(user=user, title="提醒", url=f"/tasks/{w.task_b.pk}/")
     w.notification = Notification.objects.create(user=w.liaison_a, title="提醒", url=f"/tasks/{w.task_a.pk}/")
+    # A task both units see, led by unit_b, with no pending request (task_b has one).
+    w.task_b_co = make_task(w.plan, lead=[w.unit_b], responsible=[w.unit_a], deadline=timezone.localdate())
     w.ready_plan = make_plan("可发布的草稿", status="draft")
     make_task(w.ready_plan, lead=[w.unit_a])
     from obligations.ledger import generate_ledger_file

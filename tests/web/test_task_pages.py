@@ -78,9 +78,17 @@ def test_task_page_shows_everything_about_the_task(world, as_user):
     assert world.plan.title in page
     assert "二、重点任务 / （一）优化营商环境" in page
     assert "市大数据局" in page and "市财政局" in page  # lead and responsible units
-    assert "原文：2021年6月底前" in page
+    assert re.search(r"<dt>完成时限</dt><dd[^>]*>\d{4}年", page)
+    assert '<dt>时限原文</dt><dd class="deadline-raw">2021年6月底前</dd>' in page
     assert "张三" in page
-    assert "报送进展情况" in page and "申请办结" in page and "申请延期" in page
+    # 市财政局 co-operates: it reports and finishes its own part; the lead asks to close the task.
+    assert "报送进展情况" in page and "标记本单位已完成" in page and "申请延期" in page
+    assert "提交办结申请" not in page
+    assert "办结申请由牵头单位（市大数据局）提出" in page
+    lead_page = text_of(as_user(world.liaison_b).get(reverse("task_detail", args=[task.pk])))
+    assert "申请办结（整项任务）" in lead_page and "提交办结申请" in lead_page
+    # The lead sees which co-operating units have not finished their part.
+    assert "以下配合单位尚未标记本单位已完成：市财政局（未开始）" in lead_page
 
 
 def test_html_in_task_text_is_shown_as_text(world, as_user):
@@ -142,32 +150,56 @@ def test_form_errors_are_in_chinese_and_keep_the_input(world, as_user):
     assert not ProgressReport.objects.exists() and not ExtensionRequest.objects.exists()
 
 
-def test_second_concurrent_save_is_refused_and_keeps_the_input(world, as_user):
+def test_two_units_reporting_at_once_are_both_stored(world, as_user):
+    """A report is an append: two units' liaisons who opened the page at the same time both save."""
     first, second = as_user(world.liaison_a), as_user(world.liaison_b)
     url = reverse("task_detail", args=[world.task_b.pk])  # both units work on task_b
-    version_a = re.search(r'name="version" value="(\d+)"', text_of(first.get(url))).group(1)
-    version_b = re.search(r'name="version" value="(\d+)"', text_of(second.get(url))).group(1)
-    assert version_a == version_b == "1"
-    response = first.post(
-        reverse("task_report", args=[world.task_b.pk]), {"version": version_a, "text": "财政局的进展"}
-    )
+    for client in (first, second):
+        page = text_of(client.get(url))
+        form = page[
+            page.index('id="panel-progress"') : page.index("</details>", page.index('id="panel-progress"'))
+        ]
+        assert 'name="version"' not in form  # nothing to be stale about
+    response = first.post(reverse("task_report", args=[world.task_b.pk]), {"text": "财政局的进展"})
     assert response.status_code == 302
-    response = second.post(
-        reverse("task_report", args=[world.task_b.pk]),
-        {"version": version_b, "text": "大数据局写了很久的进展"},
-    )
+    response = second.post(reverse("task_report", args=[world.task_b.pk]), {"text": "大数据局写了很久的进展"})
+    assert response.status_code == 302
+    assert sorted(ProgressReport.objects.values_list("unit__name", "text")) == [
+        ("市大数据局", "大数据局写了很久的进展"),
+        ("市财政局", "财政局的进展"),
+    ]
+    page = text_of(second.get(url))
+    units = page[page.index('id="units"') : page.index("</section>", page.index('id="units"'))]
+    assert "财政局的进展" in units and "大数据局写了很久的进展" in units  # each unit's latest report
+    assert units.count("推进中") == 2
+
+
+def test_same_unit_state_changed_twice_is_refused(world, as_user):
+    """Edits of the same fields still meet the optimistic lock: two liaisons of one unit who both
+    opened the page, one marks the unit's part done, the other's stale click is refused."""
+    from ..factories import make_liaison
+
+    colleague = make_liaison("liaison_a2", world.unit_a)
+    first, second = as_user(world.liaison_a), as_user(colleague)
+    url = reverse("task_detail", args=[world.task_b.pk])
+    part_url = reverse("task_part", args=[world.task_b.pk])
+    versions = []
+    for client in (first, second):
+        page = text_of(client.get(url))
+        form = page[page.index('id="panel-part"') :]
+        versions.append(re.search(r'name="version" value="(\d+)"', form).group(1))
+    assert versions == ["1", "1"]
+    assert first.post(part_url, {"version": "1", "done": "1", "note": "本单位部分已完成"}).status_code == 302
+    response = second.post(part_url, {"version": "1", "done": "1", "note": "同事也点了"})
     page = text_of(response)
     assert response.status_code == 409
-    assert "已被他人修改" in page
-    assert "大数据局写了很久的进展" in page  # the user's text is still in the form
-    assert "财政局的进展" in page  # and the other change is visible in the timeline
-    assert 'name="version" value="2"' in page  # a deliberate retry is possible
-    assert list(ProgressReport.objects.values_list("text", flat=True)) == ["财政局的进展"]
-    response = second.post(
-        reverse("task_report", args=[world.task_b.pk]), {"version": 2, "text": "大数据局写了很久的进展"}
-    )
-    assert response.status_code == 302
-    assert ProgressReport.objects.count() == 2
+    assert "本单位的办理状态已被他人" in page
+    assert "同事也点了" in page  # the input is kept
+    assignment = world.task_b.assignments.get(unit=world.unit_a)
+    assert (assignment.status, assignment.version, assignment.done_by) == ("done", 2, world.liaison_a)
+    # The other unit's state was never in the way, and the task itself is untouched.
+    assert world.task_b.assignments.get(unit=world.unit_b).status == "not_started"
+    assert Task.objects.get(pk=world.task_b.pk).version == 1
 
 
 def test_supervisor_edit_is_locked_too(world, as_user):
@@ -199,13 +231,13 @@ def test_timeline_shows_reports_decisions_reminders_and_changes(world, as_user):
     from obligations.reminders.manual import request_manual_reminder
 
     task = world.task_a
-    workflows.report_progress(task, user=world.liaison_a, unit=world.unit_a, text="进展一", version=1)
-    request = workflows.submit_completion(
-        task, user=world.liaison_a, unit=world.unit_a, summary="完成了", version=2
+    workflows.report_progress(task, user=world.liaison_a, unit=world.unit_a, text="进展一")
+    request = workflows.submit_completion(  # a report is an append: the version is still 1
+        task, user=world.liaison_a, unit=world.unit_a, summary="完成了", version=1
     )
-    workflows.decide_completion(request, user=world.supervisor, approve=False, comment="材料不全", version=3)
+    workflows.decide_completion(request, user=world.supervisor, approve=False, comment="材料不全", version=2)
     request_manual_reminder(task, [world.unit_a], world.supervisor, message="请尽快补充")
-    workflows.edit_task(task, user=world.supervisor, version=4, values={"responsible_person": "李四"})
+    workflows.edit_task(task, user=world.supervisor, version=3, values={"responsible_person": "李四"})
     page = text_of(as_user(world.liaison_a).get(reverse("task_detail", args=[task.pk])))
     timeline = page[page.index('id="timeline"') :]
     for text in (

@@ -32,24 +32,26 @@ def last_log(task: Task) -> ChangeLog:
     return ChangeLog.objects.filter(task=task).order_by("-id").first()
 
 
-def test_progress_report_moves_task_on_bumps_version_and_is_recorded(world):
+def test_progress_report_moves_task_and_unit_on_and_is_recorded(world):
     task = world.task_a
     report = workflows.report_progress(
         task,
         user=world.liaison_a,
         unit=world.unit_a,
         text="  已完成方案起草。 ",
-        version=1,
         files=[upload("会议纪要.pdf", PDF_BYTES)],
     )
     assert report.text == "已完成方案起草。"
     assert report.period == timezone.localdate().replace(day=1)
     task = fresh(task)
-    assert (task.status, task.version) == (Task.Status.IN_PROGRESS, 2)
+    # An append: the task's version (its fields' lock) stays; the states only move forward.
+    assert (task.status, task.version) == (Task.Status.IN_PROGRESS, 1)
+    assert task.assignments.get(unit=world.unit_a).status == "in_progress"
     log = last_log(task)
     assert log.actor == world.liaison_a
     assert log.action == "task.report"
     assert log.changes["status"] == ["未开始", "推进中"]
+    assert log.changes["unit_state"] == ["未开始", "推进中"]
     assert log.changes["progress"] == [None, "已完成方案起草。"]
     assert log.changes["evidence"] == [None, "会议纪要.pdf"]
     evidence = Evidence.objects.get(report=report)
@@ -57,26 +59,41 @@ def test_progress_report_moves_task_on_bumps_version_and_is_recorded(world):
     assert evidence.content_type == "application/pdf"
     assert evidence.file.read() == PDF_BYTES
     assert "会议纪要" not in evidence.file.name  # stored under a random name
+    # A second report moves nothing and records only itself.
+    workflows.report_progress(task, user=world.liaison_a, unit=world.unit_a, text="第二次")
+    assert set(last_log(task).changes) == {"progress"}
 
 
-def test_stale_version_is_refused_and_nothing_is_written(world):
+def test_reports_of_two_units_never_conflict(world):
+    """Two liaisons who opened the task at the same time: both reports (and their files) are stored."""
+    task = world.task_b
+    seen_by_a, seen_by_b = Task.objects.get(pk=task.pk), Task.objects.get(pk=task.pk)
+    workflows.report_progress(seen_by_a, user=world.liaison_a, unit=world.unit_a, text="财政局进展")
+    workflows.report_progress(
+        seen_by_b,
+        user=world.liaison_b,
+        unit=world.unit_b,
+        text="大数据局进展",
+        files=[upload("a.pdf", PDF_BYTES)],
+    )
+    assert sorted(ProgressReport.objects.filter(task=task).values_list("text", flat=True)) == [
+        "大数据局进展",
+        "财政局进展",
+    ]
+    assert Evidence.objects.count() == 1
+    assert fresh(task).version == 1
+    assert set(task.assignments.values_list("status", flat=True)) == {"in_progress"}
+
+
+def test_a_closed_task_takes_no_report(world):
     task = world.task_a
-    workflows.report_progress(task, user=world.liaison_a, unit=world.unit_a, text="第一次", version=1)
-    stale = Task.objects.get(pk=task.pk)
-    stale.version = 1  # the second liaison's page was rendered before the first save
-    with pytest.raises(workflows.StaleTask) as caught:
-        workflows.report_progress(
-            stale,
-            user=world.liaison_b,
-            unit=world.unit_b,
-            text="第二次",
-            version=1,
-            files=[upload("a.pdf", PDF_BYTES)],
-        )
-    assert "已被他人修改" in str(caught.value)
-    assert list(ProgressReport.objects.filter(task=task).values_list("text", flat=True)) == ["第一次"]
-    assert not Evidence.objects.exists()
-    assert fresh(task).version == 2
+    request = workflows.submit_completion(
+        task, user=world.liaison_a, unit=world.unit_a, summary="完成", version=1
+    )
+    workflows.decide_completion(request, user=world.supervisor, approve=True, comment="", version=2)
+    with pytest.raises(workflows.WorkflowError, match="已办结"):
+        workflows.report_progress(task, user=world.liaison_a, unit=world.unit_a, text="晚了")
+    assert not ProgressReport.objects.exists()
 
 
 def test_completion_submit_approve(world):
@@ -242,5 +259,5 @@ def test_group_member_reports_as_its_own_unit(world):
     from obligations.roles import acting_unit
 
     unit = acting_unit(liaison, task)
-    report = workflows.report_progress(task, user=liaison, unit=unit, text="本区已完成", version=1)
+    report = workflows.report_progress(task, user=liaison, unit=unit, text="本区已完成")
     assert report.unit == member
