@@ -67,6 +67,8 @@ SCHEDULES: list[ScheduleSpec] = [
     ),
     # 06:00 on the 1st: last month's ledger, ready before the office opens.
     ScheduleSpec("月度进展台账", "obligations.ledger.monthly.monthly_ledger", cron="0 6 1 * *"),
+    # 06:10 on the 1st: last month's 考核 scores kept, and its 督查通报 (after the ledger, which reads the scores too).
+    ScheduleSpec("月度督查通报", "obligations.bulletin.scheduled.monthly_bulletin", cron="10 6 1 * *"),
 ]
 
 _TIMING = ("schedule_type", "cron", "minutes")

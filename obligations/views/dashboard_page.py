@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from ..bulletin.unit_scores import year_to_date
 from ..dashboard.charts import bars, donut
 from ..dashboard.counts import (
     RANKINGS,
@@ -20,7 +21,7 @@ from ..dashboard.filter_bar import TaskFilterForm
 from ..light_window import light_window
 from ..models import CompletionRequest, ExtensionRequest, Task
 from ..models.lights import LIGHT_ORDER
-from ..roles import capabilities, visible_scope
+from ..roles import capabilities, score_units_seen, visible_scope
 from .common import overview_required
 
 RANKING_PAGE = 10
@@ -36,6 +37,23 @@ def ledger_export_filters(form: TaskFilterForm, day) -> dict:
         "plans": [plan.pk] if plan else [],
         "units": [unit.pk] if unit else [],
         "lights": [light] if light else [],
+    }
+
+
+def _scores(request: HttpRequest, form: TaskFilterForm, day) -> dict:
+    """考核得分: last closed month and its year so far, stored once per month (two queries)."""
+    month, year = year_to_date(day)
+    seen = score_units_seen(request.user)
+    unit = form.active.get("unit")
+    if unit is not None:
+        seen = {unit.pk} if seen is None or unit.pk in seen else set()
+    month, year = month.only(seen), year.only(seen)
+    return {
+        "score_month": month,
+        "score_year": year,
+        "score_year_lines": year.by_unit(),
+        "score_page": Paginator(month.lines, RANKING_PAGE).get_page(request.GET.get("spage")),
+        "bulletin_period": f"{month.months[0]:%Y-%m}",
     }
 
 
@@ -67,6 +85,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "light_links": {str(light): form.query_string(light=str(light)) for light in LIGHT_ORDER},
     }
     context["ledger_export"] = ledger_export_filters(form, day)
+    context.update(_scores(request, form, day))
     if capabilities(request.user).supervise:
         context["pending_completions"] = CompletionRequest.objects.filter(
             status=CompletionRequest.Status.PENDING
