@@ -4,7 +4,7 @@ The figures used (the standard's 5.2, 7.3 and 7.5):
 - A4 (210 × 297 mm); 天头 (top) 37 mm, 订口 (left) 28 mm, 版心 156 × 225 mm, hence right 26 mm and
   bottom 35 mm;
 - 22 lines of 28 characters: a line is 225 mm / 22 = 28.95 pt, set as an exact line spacing;
-- title 2号 (22 pt) 小标宋; body 3号 (16 pt) 仿宋; 一级标题 3号 黑体, 二级标题 3号 楷体; paragraphs
+- title 2号 (22 pt) 小标宋; body 3号 (16 pt) 仿宋; tables 五号 (10.5 pt); 一级标题 3号 黑体, 二级标题 3号 楷体; paragraphs
   indented two characters;
 - page numbers 4号 (14 pt) 宋体 Arabic numerals between two 一字线 (“— 1 —”) below the 版心, their
   line about 7 mm under it; odd pages right with one character's space, even pages left with one:
@@ -39,7 +39,8 @@ LINE = Pt(28.95)  # 225 mm / 22 lines
 SIZE_TITLE = Pt(22)  # 2号
 SIZE_BODY = Pt(16)  # 3号
 SIZE_PAGE_NUMBER = Pt(14)  # 4号
-SIZE_TABLE = Pt(12)  # 小四: tables are set smaller so six columns fit the 版心
+SIZE_CAPTION = Pt(14)  # a figure's caption
+SIZE_TABLE = Pt(10.5)  # 五号: tables are set smaller so six columns fit the 版心
 SIZE_MASTHEAD = Pt(42)  # 初号, the red 督查通报 masthead
 RED = RGBColor(0xE6, 0x00, 0x12)
 LATIN = "Times New Roman"
@@ -158,6 +159,14 @@ def _font_table(document) -> None:
     part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
+def off_grid(para) -> None:
+    """Let a paragraph keep its own line height instead of snapping to the 28.95 pt line grid
+    (tables, pictures, page numbers)."""
+    snap = OxmlElement("w:snapToGrid")
+    snap.set(qn("w:val"), "0")
+    para._p.get_or_add_pPr().append(snap)
+
+
 def _field_run(paragraph, kind: str, text: str = "") -> None:
     run = paragraph.add_run()
     if kind == "instr":
@@ -174,6 +183,7 @@ def _field_run(paragraph, kind: str, text: str = "") -> None:
 def _page_number(paragraph, *, odd: bool) -> None:
     """“— n —”: right with one character's space on odd pages, left with one on even pages."""
     paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT if odd else WD_ALIGN_PARAGRAPH.LEFT
+    off_grid(paragraph)
     fmt = paragraph.paragraph_format
     fmt.line_spacing_rule = WD_LINE_SPACING.SINGLE
     fmt.first_line_indent = Pt(0)
@@ -278,6 +288,13 @@ def table(
             + "</w:tblBorders>"
         )
     )
+    # Cell padding of 1 mm each side (Word's default is 1.9 mm): narrow columns keep a date whole.
+    tbl_pr.append(
+        parse_xml(
+            f'<w:tblCellMar {nsdecls("w")}><w:left w:w="57" w:type="dxa"/><w:right w:w="57" w:type="dxa"/>'
+            "</w:tblCellMar>"
+        )
+    )
     layout = OxmlElement("w:tblLayout")
     layout.set(qn("w:type"), "fixed")
     tbl_pr.append(layout)
@@ -298,6 +315,7 @@ def table(
             fmt.line_spacing_rule = WD_LINE_SPACING.SINGLE
             fmt.first_line_indent = Pt(0)
             fmt.space_before = fmt.space_after = Pt(2)
+            off_grid(para)
             para.alignment = (
                 WD_ALIGN_PARAGRAPH.CENTER if header or index in centred else WD_ALIGN_PARAGRAPH.LEFT
             )

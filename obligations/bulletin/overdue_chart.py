@@ -86,13 +86,12 @@ def _short(name: str, limit: int = 10) -> str:
     return name if len(name) <= limit else name[: limit - 1] + "…"
 
 
-def render(units: list[ChartUnit], title: str) -> bytes:
-    """The chart as PNG bytes (an empty chart says so rather than failing)."""
+def render(units: list[ChartUnit]) -> bytes:
+    """The chart as PNG bytes (an empty chart says so rather than failing); the document captions it."""
     font = cjk_font()
     text = {"fontproperties": font} if font is not None else {}
     figure = Figure(figsize=(WIDTH_CM / 2.54, HEIGHT_CM / 2.54), dpi=DPI)
     axes = figure.add_subplot()
-    axes.set_title(title, fontsize=10, loc="left", **text)
     if not units:
         axes.text(0.5, 0.5, "本期没有逾期任务", ha="center", va="center", fontsize=12, **text)
         axes.set_axis_off()

@@ -139,12 +139,24 @@ def write_bulletin(
     gw.heading(document, SECTIONS[5], 1)
     _next_steps(document, next_steps)
 
-    gw.paragraph(document)
-    gw.paragraph(document)
-    for text in (masthead.issuer, chinese_date(masthead.issued)):
-        para = gw.paragraph(document, text, indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT)
-        para.paragraph_format.right_indent = Pt(gw.SIZE_BODY.pt * 4)  # 右空四字
+    _signature(document, masthead)
     document.save(dest)
+
+
+def _width(text: str) -> float:
+    """Width in characters: Chinese one, digits and Latin letters half."""
+    return sum(0.5 if character.isascii() else 1 for character in text)
+
+
+def _signature(document, masthead: Masthead) -> None:
+    """署名 and 成文日期 two lines under the text: the date 右空四字, the issuer centred over it."""
+    gw.paragraph(document)
+    gw.paragraph(document)
+    date = chinese_date(masthead.issued)
+    shift = max(0.0, (_width(date) - _width(masthead.issuer)) / 2)
+    for text, chars in ((masthead.issuer, 4 + shift), (date, 4)):
+        para = gw.paragraph(document, text, indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT)
+        para.paragraph_format.right_indent = Pt(gw.SIZE_BODY.pt * chars)
 
 
 def _masthead(document, masthead: Masthead) -> None:
@@ -179,13 +191,21 @@ def _overdue(document, content: BulletinContent) -> None:
     )
     gw.heading(document, "（一）各单位逾期情况", 2)
     chart = render(
-        [ChartUnit(row.name, row.tally.overdue, row.tally.on_time_rate) for row in content.chart_units],
-        f"逾期任务数与按期完成率（逾期最多的{len(content.chart_units)}个单位）",
+        [ChartUnit(row.name, row.tally.overdue, row.tally.on_time_rate) for row in content.chart_units]
     )
     para = document.add_paragraph()
     para.alignment = WD_ALIGN_PARAGRAPH.CENTER
     para.paragraph_format.line_spacing_rule = 0  # single: an exact line would crop the picture
+    gw.off_grid(para)
     para.add_run().add_picture(io.BytesIO(chart), width=Mm(150))
+    caption = gw.paragraph(
+        document,
+        f"图  逾期任务数与按期完成率（逾期任务最多的{len(content.chart_units)}个单位）",
+        size=gw.SIZE_CAPTION,
+        indent=False,
+        align=WD_ALIGN_PARAGRAPH.CENTER,
+    )
+    caption.paragraph_format.keep_together = True
     gw.heading(document, "（二）逾期任务清单", 2)
     shown = len(content.overdue)
     note = f"{OVERDUE_DAYS_NOTE}，截至{chinese_date(content.as_of)}。"
@@ -195,7 +215,7 @@ def _overdue(document, content: BulletinContent) -> None:
     gw.table(
         document,
         ["序号", "任务内容", "牵头单位", "完成时限", "逾期天数", "最新进展"],
-        [12, 52, 26, 20, 14, 32],
+        [12, 47, 25, 24, 16, 32],
         [
             [
                 str(row.number),
@@ -223,7 +243,7 @@ def _extensions(document, content: BulletinContent) -> None:
     gw.table(
         document,
         ["序号", "任务内容", "申请单位", "原时限", "延期至", "批准日期"],
-        [12, 64, 26, 18, 18, 18],
+        [13, 50, 25, 22, 24, 22],
         [
             [str(row.number), _cut(row.text), row.unit, _date(row.old), _date(row.new), _date(row.decided)]
             for row in content.extensions
@@ -237,10 +257,7 @@ def _scores(document, content: BulletinContent) -> None:
     if table is None or not table.lines:
         gw.paragraph(document, "本期没有参加考核的单位。")
         return
-    versions = "、".join(
-        f"第{rules.pk}版（{rules.valid_from.year}年{rules.valid_from.month}月起施行）"
-        for rules in table.rules
-    )
+    versions = "、".join(rules.label for rules in table.rules)
     rules = table.rules[-1]
     what = "各月得分的平均" if len(table.months) > 1 else "当月得分"
     gw.paragraph(
@@ -252,7 +269,7 @@ def _scores(document, content: BulletinContent) -> None:
     gw.table(
         document,
         ["名次", "单位", "得分", "加分", "扣分", "加减分事项"],
-        [12, 36, 16, 14, 14, 64],
+        [13, 36, 17, 15, 15, 60],
         [
             [
                 str(line.rank),

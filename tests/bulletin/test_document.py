@@ -43,7 +43,6 @@ def _table_text(table) -> list[list[str]]:
 
 
 def test_sections_and_numbers_match_the_database(score_world):
-    w = score_world
     document, _ = _build(BulletinSpec.build(Period(MONTH)))
     texts = _texts(document)
     assert texts[0] == "督查通报" and texts[1] == "2025年第3期"
@@ -128,7 +127,12 @@ def test_page_setup_fonts_tables_and_page_numbers(score_world):
         return tuple(round(Length(length).mm, 1) for length in lengths)
 
     assert mm(section.page_width, section.page_height) == (210, 297)
-    assert mm(section.top_margin, section.bottom_margin, section.left_margin, section.right_margin) == (37, 35, 28, 26)
+    assert mm(section.top_margin, section.bottom_margin, section.left_margin, section.right_margin) == (
+        37,
+        35,
+        28,
+        26,
+    )
     assert mm(section.page_width - section.left_margin - section.right_margin) == (156,)
     assert mm(section.page_height - section.top_margin - section.bottom_margin) == (225,)
     normal = document.styles["Normal"]
