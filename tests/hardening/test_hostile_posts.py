@@ -22,6 +22,8 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from obligations.bulletin.bulletin_form import BulletinForm
+from obligations.bulletin.score_rules_form import ScoringRulesForm
 from obligations.forms import (
     CompletionForm,
     DecisionForm,
@@ -115,6 +117,12 @@ POST_VIEWS: dict[str, PostView] = {
         case="ledger_index_post",
     ),
     "lockout_unlock": PostView("supervisor", [UnlockForm], strict=["kind"]),
+    "bulletin_index": PostView(
+        "supervisor", [BulletinForm], strict=["period", "plans", "units"], case="bulletin_index_post"
+    ),
+    "scoring_rules": PostView(
+        "supervisor", [ScoringRulesForm], strict=["valid_from"], case="scoring_rules_post"
+    ),
     "import_list": PostView(
         "supervisor",
         [ImportForm],
@@ -154,6 +162,8 @@ GET_ONLY = {
     "notification_list",
     "ledger_download",
     "lockout_list",
+    "bulletin_download",
+    "score_ranking",
 }
 # The admin's views: per model (add, change, changelist actions and delete are posted below; history
 # is a page) and for the site (login, logout and password_change are posted; the rest are pages).
