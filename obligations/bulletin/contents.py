@@ -21,7 +21,7 @@ from ..models import Assignment, ExtensionRequest, Plan, ProgressReport, Task, U
 from ..models.lights import days_late
 from .periods import Period
 from .spec import BulletinSpec
-from .tallies import Tally, Window, count_period, tasks_of_period
+from .tallies import Tallies, Tally, Window, count_period, tasks_of_period
 from .unit_scores import ScoreTable, average_table, closed_months, month_table
 
 GOOD_UNITS = 10  # units named under 进展较好的单位
@@ -194,10 +194,12 @@ def _extensions(tasks: QuerySet[Task], window: Window, limit: int) -> tuple[list
     return rows, count
 
 
-def _scores(spec: BulletinSpec, today: datetime.date) -> ScoreTable | None:
+def _scores(spec: BulletinSpec, today: datetime.date, tallies: Tallies) -> ScoreTable | None:
     period = spec.period
     if period.kind == "month":
-        table = month_table(period.start, today)
+        # Unfiltered, the bulletin counted exactly what the month's scores count: reuse it.
+        unfiltered = not spec.plans and not spec.units
+        table = month_table(period.start, today, tallies if unfiltered else None)
     else:
         # A quarter: the average of its closed months; while its first month runs, that month so far.
         closed = closed_months(period.months, today)
@@ -239,6 +241,6 @@ def gather(spec: BulletinSpec, today: datetime.date | None = None) -> BulletinCo
         overdue_count=tallies.total.overdue,
         extensions=extensions,
         extension_count=extension_count,
-        scores=_scores(spec, today),
+        scores=_scores(spec, today, tallies),
         scope_text=spec.describe(),
     )

@@ -18,10 +18,11 @@ split a row across pages (w:cantSplit).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from xml.sax.saxutils import escape
 
 from docx.enum.section import WD_SECTION
-from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
@@ -159,12 +160,71 @@ def _font_table(document) -> None:
     part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
+# The order WordprocessingML requires inside w:pPr (Word refuses a file that breaks it).
+_PPR_ORDER = [
+    "pStyle",
+    "keepNext",
+    "keepLines",
+    "pageBreakBefore",
+    "framePr",
+    "widowControl",
+    "numPr",
+    "suppressLineNumbers",
+    "pBdr",
+    "shd",
+    "tabs",
+    "suppressAutoHyphens",
+    "kinsoku",
+    "wordWrap",
+    "overflowPunct",
+    "topLinePunct",
+    "autoSpaceDE",
+    "autoSpaceDN",
+    "bidi",
+    "adjustRightInd",
+    "snapToGrid",
+    "spacing",
+    "ind",
+    "contextualSpacing",
+    "mirrorIndents",
+    "suppressOverlap",
+    "jc",
+    "textDirection",
+    "textAlignment",
+    "textboxTightWrap",
+    "outlineLvl",
+    "divId",
+    "cnfStyle",
+    "rPr",
+    "sectPr",
+    "pPrChange",
+]
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def clean(text: str) -> str:
+    """Text as XML may hold it: PDF extraction leaves form feeds and other control characters."""
+    return _ILLEGAL.sub("", text or "")
+
+
+def insert_ppr(para, element) -> None:
+    """Put a paragraph property where the schema wants it among those already there."""
+    p_pr = para._p.get_or_add_pPr()
+    local = element.tag.rpartition("}")[2]
+    later = set(_PPR_ORDER[_PPR_ORDER.index(local) + 1 :])
+    for child in p_pr:
+        if child.tag.rpartition("}")[2] in later:
+            child.addprevious(element)
+            return
+    p_pr.append(element)
+
+
 def off_grid(para) -> None:
     """Let a paragraph keep its own line height instead of snapping to the 28.95 pt line grid
-    (tables, pictures, page numbers)."""
+    (pictures, page numbers)."""
     snap = OxmlElement("w:snapToGrid")
     snap.set(qn("w:val"), "0")
-    para._p.get_or_add_pPr().append(snap)
+    insert_ppr(para, snap)
 
 
 def _field_run(paragraph, kind: str, text: str = "") -> None:
@@ -218,7 +278,7 @@ def paragraph(
     para.alignment = align
     para.paragraph_format.first_line_indent = Pt(size.pt * 2) if indent else Pt(0)
     if text:
-        style_run(para.add_run(text), face, size, bold=bold, colour=colour)
+        style_run(para.add_run(clean(text)), face, size, bold=bold, colour=colour)
     return para
 
 
@@ -242,19 +302,17 @@ def heading(document, text: str, level: int):
 
 def run(para, text: str, face: Face = FANGSONG, size: Pt = SIZE_BODY, *, bold: bool = False):
     """Add text to a paragraph in another face (a 二级标题 followed by its text on one line)."""
-    added = para.add_run(text)
+    added = para.add_run(clean(text))
     style_run(added, face, size, bold=bold)
     return added
 
 
 def red_rule(para) -> None:
     """The masthead's red separator: a bottom border as wide as the 版心."""
-    p_pr = para._p.get_or_add_pPr()
-    p_pr.append(
-        parse_xml(
-            f'<w:pBdr {nsdecls("w")}><w:bottom w:val="single" w:sz="18" w:space="4" w:color="E60012"/></w:pBdr>'
-        )
+    rule = (
+        f'<w:pBdr {nsdecls("w")}><w:bottom w:val="single" w:sz="18" w:space="4" w:color="E60012"/></w:pBdr>'
     )
+    insert_ppr(para, parse_xml(rule))
 
 
 def right_tab(para) -> None:
@@ -273,56 +331,58 @@ def table(
     *,
     centred: set[int] = frozenset(),
 ):
-    """A bordered table as wide as the 版心: 黑体 header repeated on every page, rows kept whole."""
-    grid = document.add_table(rows=0, cols=len(headers))
-    grid.alignment = WD_TABLE_ALIGNMENT.CENTER
-    grid.autofit = False
-    tbl_pr = grid._tbl.tblPr
-    tbl_pr.append(
-        parse_xml(
-            f"<w:tblBorders {nsdecls('w')}>"
-            + "".join(
-                f'<w:{side} w:val="single" w:sz="4" w:space="0" w:color="000000"/>'
-                for side in ("top", "left", "bottom", "right", "insideH", "insideV")
-            )
-            + "</w:tblBorders>"
-        )
-    )
-    # Cell padding of 1 mm each side (Word's default is 1.9 mm): narrow columns keep a date whole.
-    tbl_pr.append(
-        parse_xml(
-            f'<w:tblCellMar {nsdecls("w")}><w:left w:w="57" w:type="dxa"/><w:right w:w="57" w:type="dxa"/>'
-            "</w:tblCellMar>"
-        )
-    )
-    layout = OxmlElement("w:tblLayout")
-    layout.set(qn("w:type"), "fixed")
-    tbl_pr.append(layout)
-    widths = [Mm(width) for width in widths_mm]
-    for column, width in zip(grid.columns, widths, strict=True):
-        column.width = width
+    """A bordered table as wide as the 版心: 黑体 header repeated on every page, rows kept whole.
 
-    def add(values: list[str], header: bool) -> None:
-        row = grid.add_row()
-        tr_pr = row._tr.get_or_add_trPr()
-        tr_pr.append(OxmlElement("w:cantSplit"))
-        if header:
-            tr_pr.append(OxmlElement("w:tblHeader"))
-        for index, (cell, value, width) in enumerate(zip(row.cells, values, widths, strict=True)):
-            cell.width = width
-            para = cell.paragraphs[0]
-            fmt = para.paragraph_format
-            fmt.line_spacing_rule = WD_LINE_SPACING.SINGLE
-            fmt.first_line_indent = Pt(0)
-            fmt.space_before = fmt.space_after = Pt(2)
-            off_grid(para)
-            para.alignment = (
-                WD_ALIGN_PARAGRAPH.CENTER if header or index in centred else WD_ALIGN_PARAGRAPH.LEFT
-            )
-            style_run(para.add_run(value), HEITI if header else FANGSONG, SIZE_TABLE)
-            cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+    Written as XML in one piece: python-docx's cell API recomputes the whole grid for every row,
+    which made a 300-row table take seconds.
+    """
+    widths = [round(Mm(width).twips) for width in widths_mm]
+    borders = "".join(
+        f'<w:{side} w:val="single" w:sz="4" w:space="0" w:color="000000"/>'
+        for side in ("top", "left", "bottom", "right", "insideH", "insideV")
+    )
+    parts = [
+        f"<w:tbl {nsdecls('w')}><w:tblPr>"
+        f'<w:tblW w:w="{sum(widths)}" w:type="dxa"/><w:jc w:val="center"/>'
+        f"<w:tblBorders>{borders}</w:tblBorders>"
+        '<w:tblLayout w:type="fixed"/>'
+        # Cell padding of 1 mm each side (Word's default is 1.9 mm): narrow columns keep a date whole.
+        '<w:tblCellMar><w:left w:w="57" w:type="dxa"/><w:right w:w="57" w:type="dxa"/></w:tblCellMar>'
+        '<w:tblLook w:val="0000" w:firstRow="0" w:lastRow="0" w:firstColumn="0" w:lastColumn="0" '
+        'w:noHBand="0" w:noVBand="0"/>'
+        "</w:tblPr><w:tblGrid>",
+        *(f'<w:gridCol w:w="{width}"/>' for width in widths),
+        "</w:tblGrid>",
+    ]
+    size = round(SIZE_TABLE.pt * 2)
 
-    add(headers, True)
-    for values in rows:
-        add(values, False)
-    return grid
+    def row(values: list[str], header: bool) -> str:
+        face = HEITI if header else FANGSONG
+        fonts = (
+            f'<w:rFonts w:ascii="{LATIN}" w:hAnsi="{LATIN}" w:eastAsia="{face.name}" w:cs="{LATIN}" '
+            'w:hint="eastAsia"/>'
+        )
+        cells = []
+        for index, (value, width) in enumerate(zip(values, widths, strict=True)):
+            align = "center" if header or index in centred else "left"
+            cells.append(
+                f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/><w:vAlign w:val="center"/></w:tcPr>'
+                '<w:p><w:pPr><w:snapToGrid w:val="0"/>'
+                '<w:spacing w:before="40" w:after="40" w:line="240" w:lineRule="auto"/>'
+                f'<w:ind w:firstLine="0"/><w:jc w:val="{align}"/></w:pPr>'
+                f'<w:r><w:rPr>{fonts}<w:sz w:val="{size}"/><w:szCs w:val="{size}"/></w:rPr>'
+                f'<w:t xml:space="preserve">{escape(clean(value))}</w:t></w:r></w:p></w:tc>'
+            )
+        mark = "<w:tblHeader/>" if header else ""
+        return f"<w:tr><w:trPr><w:cantSplit/>{mark}</w:trPr>{''.join(cells)}</w:tr>"
+
+    parts.append(row(headers, True))
+    parts.extend(row(values, False) for values in rows)
+    parts.append("</w:tbl>")
+    element = parse_xml("".join(parts))
+    body = document.element.body
+    if body.sectPr is not None:
+        body.sectPr.addprevious(element)
+    else:
+        body.append(element)
+    return document.tables[-1]

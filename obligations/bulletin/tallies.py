@@ -142,7 +142,8 @@ def _rows(
         deadline_then=deadline,
         done_then=flag(done_then),
         done_in_period=flag(done_then & Q(**{f"{completed}__gte": window.moment_start})),
-        done_day=TruncDate(completed, tzinfo=timezone.get_current_timezone()),
+        # The local day of completion (a Python function per row on SQLite: only for done rows).
+        done_day=Case(When(done, then=TruncDate(completed, tzinfo=timezone.get_current_timezone()))),
         active=flag(~(done & Q(**{f"{completed}__lt": window.moment_start}))),
         dated=flag(Q(**{f"{task}deadline_kind": Task.DeadlineKind.DATE})),
     )

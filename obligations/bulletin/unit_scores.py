@@ -36,7 +36,7 @@ from ..models import (
     UnitScore,
 )
 from .score_rules import RuleBook
-from .tallies import Window, count_period, tasks_of_period
+from .tallies import Tallies, Window, count_period, tasks_of_period
 
 CENT = Decimal("0.01")
 COUNT_FIELDS = ("tasks", "on_time", "overdue_tasks", "overdue_workdays", "missed_reports", "returned")
@@ -213,12 +213,23 @@ def returned_completions(window: Window) -> dict[int, int]:
     return dict(rows)
 
 
-def compute_month(month: datetime.date, today: datetime.date, rules: ScoringRules) -> list[ScoreLine]:
-    """Every unit's score for ``month``, counted now (up to today while the month runs)."""
+def month_window(month: datetime.date, today: datetime.date) -> Window:
+    return Window(month, month_end(month), min(month_end(month), today))
+
+
+def compute_month(
+    month: datetime.date, today: datetime.date, rules: ScoringRules, tallies: Tallies | None = None
+) -> list[ScoreLine]:
+    """Every unit's score for ``month``, counted now (up to today while the month runs).
+
+    ``tallies``: the month's per-unit tallies of every published task, when the caller has them
+    (an unfiltered monthly bulletin counts exactly those).
+    """
     month = month.replace(day=1)
-    window = Window(month, month_end(month), min(month_end(month), today))
+    window = month_window(month, today)
     closed = window.end < today
-    tallies = count_period(tasks_of_period(window), window, get_calendar())
+    if tallies is None:
+        tallies = count_period(tasks_of_period(window), window, get_calendar())
     missed = missed_reports(window, ReminderPolicy.current().monthly_report_day) if closed else {}
     returned = returned_completions(window)
     unit_ids = {pk for pk, tally in tallies.units.items() if tally.tasks} | set(missed) | set(returned)
@@ -314,8 +325,11 @@ def _stored_lines(stored: dict[datetime.date, ScoreMonth]) -> dict[datetime.date
 # --- Tables for pages, bulletins and ledgers -----------------------------------------------------------
 
 
-def month_table(month: datetime.date, today: datetime.date | None = None) -> ScoreTable:
-    """The ranking for one month: stored when closed, counted now while it runs."""
+def month_table(
+    month: datetime.date, today: datetime.date | None = None, tallies: Tallies | None = None
+) -> ScoreTable:
+    """The ranking for one month: stored when closed, counted now while it runs (from ``tallies``
+    when given, see compute_month)."""
     today = today or timezone.localdate()
     month = month.replace(day=1)
     label = f"{month.year}年{month.month}月"
@@ -325,7 +339,7 @@ def month_table(month: datetime.date, today: datetime.date | None = None) -> Sco
     rules = RuleBook.load().for_month(month)
     return ScoreTable(
         f"{label}（截至{today.month}月{today.day}日）",
-        compute_month(month, today, rules),
+        compute_month(month, today, rules, tallies),
         [rules],
         live=True,
         months=[month],
