@@ -176,11 +176,12 @@ def _overdue_rows(tasks: QuerySet[Task], window: Window, limit: int) -> list[Ove
 
 
 def _extensions(tasks: QuerySet[Task], window: Window, limit: int) -> tuple[list[ExtensionRow], int]:
+    # EXISTS per extension of the period (a few), not "task IN (every task in scope)".
     granted = ExtensionRequest.objects.filter(
+        Exists(tasks.order_by().filter(pk=OuterRef("task_id"))),
         status=ExtensionRequest.Status.APPROVED,
         decided_at__gte=window.moment_start,
         decided_at__lt=window.moment_end,
-        task_id__in=tasks.order_by().values("pk"),
     )
     count = granted.count()
     rows = []
