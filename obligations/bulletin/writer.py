@@ -149,14 +149,20 @@ def _width(text: str) -> float:
 
 
 def _signature(document, masthead: Masthead) -> None:
-    """署名 and 成文日期 two lines under the text: the date 右空四字, the issuer centred over it."""
-    gw.paragraph(document)
-    gw.paragraph(document)
+    """署名 and 成文日期 two lines under the text: the date 右空四字, the issuer centred over it.
+
+    The last paragraph of text, the blank lines and the issuer keep with what follows, so the
+    signature never stands alone on a page (GB/T 9704 7.3.5.5).
+    """
+    document.paragraphs[-1].paragraph_format.keep_with_next = True
+    for _ in range(2):
+        gw.paragraph(document).paragraph_format.keep_with_next = True
     date = chinese_date(masthead.issued)
     shift = max(0.0, (_width(date) - _width(masthead.issuer)) / 2)
     for text, chars in ((masthead.issuer, 4 + shift), (date, 4)):
         para = gw.paragraph(document, text, indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT)
         para.paragraph_format.right_indent = Pt(gw.SIZE_BODY.pt * chars)
+        para.paragraph_format.keep_with_next = text == masthead.issuer
 
 
 def _masthead(document, masthead: Masthead) -> None:
@@ -257,12 +263,12 @@ def _scores(document, content: BulletinContent) -> None:
     if table is None or not table.lines:
         gw.paragraph(document, "本期没有参加考核的单位。")
         return
-    versions = "、".join(rules.label for rules in table.rules)
+    versions = "；".join(rules.label for rules in table.rules)
     rules = table.rules[-1]
     what = "各月得分的平均" if len(table.months) > 1 else "当月得分"
     gw.paragraph(
         document,
-        f"按照督办考核规则{versions}，以{rules.base_score:g}分为基础分，按期办结加分，逾期、未按月报送进展、"
+        f"按照督办考核规则（{versions}），以{rules.base_score:g}分为基础分，按期办结加分，逾期、未按月报送进展、"
         f"办结申请被退回扣分，得出{table.label}各单位考核得分（{what}）如下。"
         + ("本月尚未结束，得分截至生成之日，仅供参考。" if table.live else ""),
     )

@@ -85,14 +85,14 @@ class ScoringRules(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"考核规则{self.label}"
+        return f"考核规则（{self.label}）"
 
     @property
     def label(self) -> str:
-        """第2版（2025年4月起施行）; the first, built-in version says so."""
+        """第2版，2025年4月起施行; the built-in first version is 初始规则."""
         if self.valid_from == DEFAULT_VALID_FROM:
-            return f"第{self.pk}版（初始规则）"
-        return f"第{self.pk}版（{self.valid_from.year}年{self.valid_from.month}月起施行）"
+            return "初始规则"
+        return f"第{self.pk}版，{self.valid_from.year}年{self.valid_from.month}月起施行"
 
 
 class ScoreMonth(models.Model):
