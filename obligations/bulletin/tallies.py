@@ -205,6 +205,7 @@ def count_period(
     calendar: WorkdayCalendar,
     *,
     per_unit: bool = True,
+    total: bool = True,
     only_units: set[int] | None = None,
 ) -> Tallies:
     """The total and per-unit tallies of ``tasks`` (a queryset from ``tasks_of_period``, filtered).
@@ -213,8 +214,10 @@ def count_period(
     account and are left out of the per-unit counts); ``only_units`` keeps just those.
     """
     extensions_after = window.moment_end <= timezone.now()
-    total = _aggregate(_rows(tasks, "", window, extensions_after), window, calendar, by_unit=False)
-    tallies = Tallies(total=total.get(None, Tally()))
+    tallies = Tallies()
+    if total:  # scores need only the per-unit counts
+        counted = _aggregate(_rows(tasks, "", window, extensions_after), window, calendar, by_unit=False)
+        tallies.total = counted.get(None, Tally())
     if per_unit:
         assignments = Assignment.objects.filter(task_id__in=tasks.order_by().values("pk")).exclude(
             unit_id__in=Unit.objects.filter(is_group=True).values("pk")

@@ -229,7 +229,7 @@ def compute_month(
     window = month_window(month, today)
     closed = window.end < today
     if tallies is None:
-        tallies = count_period(tasks_of_period(window), window, get_calendar())
+        tallies = count_period(tasks_of_period(window), window, get_calendar(), total=False)
     missed = missed_reports(window, ReminderPolicy.current().monthly_report_day) if closed else {}
     returned = returned_completions(window)
     unit_ids = {pk for pk, tally in tallies.units.items() if tally.tasks} | set(missed) | set(returned)
