@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from ..dates import month_end
@@ -305,8 +305,11 @@ def ensure_months(months: Iterable[datetime.date], today: datetime.date) -> dict
     return stored
 
 
-def _stored_lines(stored: dict[datetime.date, ScoreMonth]) -> dict[datetime.date, list[ScoreLine]]:
-    """The stored scores of those months, in one query, with their breakdowns rebuilt from the counts."""
+def _stored_lines(
+    stored: dict[datetime.date, ScoreMonth], detail: set[datetime.date] | None = None
+) -> dict[datetime.date, list[ScoreLine]]:
+    """The stored scores of those months, in one query, with their breakdowns rebuilt from the
+    counts (for the months in ``detail`` only, when given: an average needs just the totals)."""
     by_month: dict[datetime.date, list[ScoreLine]] = {month: [] for month in stored}
     month_of = {row.pk: row.month for row in stored.values()}
     rows = UnitScore.objects.filter(score_month_id__in=list(month_of)).values_list(
@@ -315,7 +318,9 @@ def _stored_lines(stored: dict[datetime.date, ScoreMonth]) -> dict[datetime.date
     for score_month_id, unit_id, name, *values in rows:
         counts = dict(zip(COUNT_FIELDS, values[: len(COUNT_FIELDS)], strict=True))
         month = month_of[score_month_id]
-        line = score_counts(ScoreLine(unit_id=unit_id, name=name, **counts), stored[month].rules)
+        line = ScoreLine(unit_id=unit_id, name=name, **counts)
+        if detail is None or month in detail:
+            score_counts(line, stored[month].rules)
         # What was stored is the score: a rules row is never edited, so they agree.
         line.bonus, line.deduction, line.score = values[len(COUNT_FIELDS) :]
         by_month[month].append(line)
@@ -352,7 +357,7 @@ def average_table(
     """A year's or quarter's ranking: each unit's average monthly score over the closed months."""
     today = today or timezone.localdate()
     stored = ensure_months(months, today)
-    return _average(label, stored, _stored_lines(stored))
+    return _average(label, stored, _stored_lines(stored, detail=set()))
 
 
 def _average(
@@ -373,32 +378,84 @@ def _average(
             for name in COUNT_FIELDS:
                 setattr(total, name, getattr(total, name) + getattr(line, name))
     for unit_id, total in totals.items():
-        total.score = _cents(sums[unit_id] / total.months)
-        counted = [
-            ("按期办结", total.on_time, "项"),
-            ("月末逾期任务", total.overdue_tasks, "项次"),
-            ("逾期", total.overdue_workdays, "个工作日"),
-            ("未按月报送进展", total.missed_reports, "次"),
-            ("办结申请被退回", total.returned, "次"),
-        ]
-        total.notes = [f"{what}{count}{unit}" for what, count, unit in counted if count]
-        total.notes.append(
-            f"{total.months}个月合计加{total.bonus:.2f}分、扣{total.deduction:.2f}分，得分为各月平均"
-        )
-    rules = sorted({row.rules_id: row.rules for row in stored.values()}.values(), key=lambda r: r.pk)
-    return ScoreTable(label, list(totals.values()), rules, months=sorted(stored)).rank()
+        _summed(total, sums[unit_id] / total.months)
+    return ScoreTable(label, list(totals.values()), _rules_of(stored), months=sorted(stored)).rank()
 
 
-def year_to_date(today: datetime.date | None = None) -> tuple[ScoreTable | None, ScoreTable | None]:
-    """The dashboard's two rankings: the last closed month, and its year up to it (two queries once
-    stored)."""
+def _rules_of(stored: dict[datetime.date, ScoreMonth]) -> list[ScoringRules]:
+    return sorted({row.rules_id: row.rules for row in stored.values()}.values(), key=lambda r: r.pk)
+
+
+def _summed(total: ScoreLine, average: Decimal) -> None:
+    """A several-month line: the average score, and its breakdown as the months' sums."""
+    total.score = _cents(Decimal(average))
+    counted = [
+        ("按期办结", total.on_time, "项"),
+        ("月末逾期任务", total.overdue_tasks, "项次"),
+        ("逾期", total.overdue_workdays, "个工作日"),
+        ("未按月报送进展", total.missed_reports, "次"),
+        ("办结申请被退回", total.returned, "次"),
+    ]
+    total.notes = [f"{what}{count}{unit}" for what, count, unit in counted if count]
+    total.notes.append(
+        f"{total.months}个月合计加{total.bonus:.2f}分、扣{total.deduction:.2f}分，得分为各月平均"
+    )
+
+
+def year_to_date(today: datetime.date | None = None) -> tuple[ScoreTable, ScoreTable]:
+    """The dashboard's two rankings: the last closed month, and its year up to it.
+
+    Two queries once the months are stored: their records, and one aggregate over their unit rows
+    grouped by unit, carrying the year's sums (the average is taken here, rounded half up like
+    average_table) beside the last month's own figures (the
+    dashboard never walks twelve months of rows in Python).
+    """
     today = today or timezone.localdate()
     last = (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
     months = [datetime.date(last.year, number, 1) for number in range(1, last.month + 1)]
     stored = ensure_months(months, today)
-    by_month = _stored_lines(stored)
+    in_last = Q(score_month_id=stored[last].pk)
+    rows = (
+        UnitScore.objects.filter(score_month_id__in=[row.pk for row in stored.values()])
+        .values("unit_id", "unit__name")
+        .annotate(
+            months=Count("pk"),
+            score_sum=Sum("score"),
+            bonus_sum=Sum("bonus"),
+            deduction_sum=Sum("deduction"),
+            **{f"sum_{name}": Sum(name) for name in COUNT_FIELDS},
+            in_last=Count("pk", filter=in_last),
+            last_bonus=Sum("bonus", filter=in_last),
+            last_deduction=Sum("deduction", filter=in_last),
+            last_score=Sum("score", filter=in_last),
+            **{f"last_{name}": Sum(name, filter=in_last) for name in COUNT_FIELDS},
+        )
+        .order_by()
+    )
+    month_lines, year_lines = [], []
+    for row in rows:
+        unit_id, name = row["unit_id"], row["unit__name"]
+        year = ScoreLine(
+            unit_id=unit_id,
+            name=name,
+            months=row["months"],
+            bonus=_cents(Decimal(row["bonus_sum"])),
+            deduction=_cents(Decimal(row["deduction_sum"])),
+            **{field: row[f"sum_{field}"] for field in COUNT_FIELDS},
+        )
+        _summed(year, Decimal(row["score_sum"]) / row["months"])
+        year_lines.append(year)
+        if row["in_last"]:
+            line = ScoreLine(
+                unit_id=unit_id, name=name, **{field: row[f"last_{field}"] for field in COUNT_FIELDS}
+            )
+            score_counts(line, stored[last].rules)
+            line.bonus, line.deduction, line.score = (
+                _cents(Decimal(row[key])) for key in ("last_bonus", "last_deduction", "last_score")
+            )
+            month_lines.append(line)
     month = ScoreTable(
-        f"{last.year}年{last.month}月", by_month[last], [stored[last].rules], months=[last]
+        f"{last.year}年{last.month}月", month_lines, [stored[last].rules], months=[last]
     ).rank()
     label = f"{last.year}年（1—{last.month}月）" if last.month > 1 else f"{last.year}年1月"
-    return month, _average(label, stored, by_month)
+    return month, ScoreTable(label, year_lines, _rules_of(stored), months=sorted(stored)).rank()

@@ -9,7 +9,13 @@ import pytest
 
 from obligations.bulletin.score_rules import RuleBook, save_version, values_of
 from obligations.bulletin.tallies import Window, count_period, tasks_of_period
-from obligations.bulletin.unit_scores import compute_month, month_table, store_month
+from obligations.bulletin.unit_scores import (
+    average_table,
+    compute_month,
+    month_table,
+    store_month,
+    year_to_date,
+)
 from obligations.holidays import get_calendar
 from obligations.models import ScoreMonth, UnitScore
 
@@ -87,3 +93,28 @@ def test_closed_month_is_stored_once(score_world, django_assert_max_num_queries)
         table = month_table(MONTH, TODAY)
     assert [line.name for line in table.lines] == ["区财政局", "区住房城乡建设局"]
     assert [line.rank for line in table.lines] == [1, 2]
+
+
+def test_dashboard_aggregate_agrees_with_the_general_tables(score_world, django_assert_max_num_queries):
+    """year_to_date sums in the database; average_table and month_table walk the rows: same figures,
+    including the half-up rounding of an average that ends in half a cent."""
+    w = score_world
+    feb, today = datetime.date(2025, 2, 1), datetime.date(2025, 4, 1)
+    for month in (datetime.date(2025, 1, 1), feb, MONTH):
+        store_month(month, today)
+    # A scored in February and March only, 95.25 and 95.20: the average 95.225 rounds half up.
+    UnitScore.objects.filter(score_month__month=datetime.date(2025, 1, 1), unit=w.a).delete()
+    UnitScore.objects.filter(score_month__month=feb, unit=w.a).update(score=Decimal("95.25"))
+    with django_assert_max_num_queries(2):
+        month, year = year_to_date(today)
+    months = [datetime.date(2025, n, 1) for n in (1, 2, 3)]
+    general_year, general_month = average_table("2025年", months, today), month_table(MONTH, today)
+    assert [(x.unit_id, x.score, x.bonus, x.deduction, x.notes) for x in year.lines] == [
+        (x.unit_id, x.score, x.bonus, x.deduction, x.notes) for x in general_year.lines
+    ]
+    assert [(x.unit_id, x.score, x.breakdown) for x in month.lines] == [
+        (x.unit_id, x.score, x.breakdown) for x in general_month.lines
+    ]
+    by_unit = {x.unit_id: x for x in year.lines}
+    assert (by_unit[w.a.pk].months, by_unit[w.a.pk].score) == (2, Decimal("95.23"))
+    assert {x.unit_id: x.score for x in month.lines} == {w.a.pk: Decimal("95.20"), w.b.pk: Decimal("93.00")}
