@@ -402,8 +402,17 @@ def _summed(total: ScoreLine, average: Decimal) -> None:
     )
 
 
+def explain(lines: Iterable[ScoreLine], rules: ScoringRules) -> None:
+    """Fill in the breakdown of stored month lines (their stored figures stay: the rules agree)."""
+    for line in lines:
+        kept = line.bonus, line.deduction, line.score
+        score_counts(line, rules)
+        line.bonus, line.deduction, line.score = kept
+
+
 def year_to_date(today: datetime.date | None = None) -> tuple[ScoreTable, ScoreTable]:
-    """The dashboard's two rankings: the last closed month, and its year up to it.
+    """The dashboard's two rankings: the last closed month (breakdowns left to explain()), and its
+    year up to it.
 
     Two queries once the months are stored: their records, and one aggregate over their unit rows
     grouped by unit, carrying the year's sums (the average is taken here, rounded half up like
@@ -449,7 +458,7 @@ def year_to_date(today: datetime.date | None = None) -> tuple[ScoreTable, ScoreT
             line = ScoreLine(
                 unit_id=unit_id, name=name, **{field: row[f"last_{field}"] for field in COUNT_FIELDS}
             )
-            score_counts(line, stored[last].rules)
+            # The breakdown waits for explain(): the dashboard shows one page of the ranking.
             line.bonus, line.deduction, line.score = (
                 _cents(Decimal(row[key])) for key in ("last_bonus", "last_deduction", "last_score")
             )

@@ -6,7 +6,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from ..bulletin.unit_scores import year_to_date
+from ..bulletin.unit_scores import explain, year_to_date
 from ..dashboard.charts import bars, donut
 from ..dashboard.counts import (
     RANKINGS,
@@ -48,11 +48,13 @@ def _scores(request: HttpRequest, form: TaskFilterForm, day) -> dict:
     if unit is not None:
         seen = {unit.pk} if seen is None or unit.pk in seen else set()
     month, year = month.only(seen), year.only(seen)
+    page = Paginator(month.lines, RANKING_PAGE).get_page(request.GET.get("spage"))
+    explain(page.object_list, month.rules[0])
     return {
         "score_month": month,
         "score_year": year,
         "score_year_lines": year.by_unit(),
-        "score_page": Paginator(month.lines, RANKING_PAGE).get_page(request.GET.get("spage")),
+        "score_page": page,
         "bulletin_period": f"{month.months[0]:%Y-%m}",
     }
 

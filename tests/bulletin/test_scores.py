@@ -12,6 +12,7 @@ from obligations.bulletin.tallies import Window, count_period, tasks_of_period
 from obligations.bulletin.unit_scores import (
     average_table,
     compute_month,
+    explain,
     month_table,
     store_month,
     year_to_date,
@@ -112,6 +113,7 @@ def test_dashboard_aggregate_agrees_with_the_general_tables(score_world, django_
     assert [(x.unit_id, x.score, x.bonus, x.deduction, x.notes) for x in year.lines] == [
         (x.unit_id, x.score, x.bonus, x.deduction, x.notes) for x in general_year.lines
     ]
+    explain(month.lines, month.rules[0])
     assert [(x.unit_id, x.score, x.breakdown) for x in month.lines] == [
         (x.unit_id, x.score, x.breakdown) for x in general_month.lines
     ]
