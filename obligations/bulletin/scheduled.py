@@ -1,8 +1,8 @@
 """The scheduled monthly bulletin: on the first of a month, last month's scores kept and its bulletin.
 
 ``monthly_bulletin`` is the django-q entry point (what the schedule 月度督查通报 names). It first
-stores the month's 考核 scores (once; the ledger of the same morning reads them too), then writes
-the bulletin unless a scheduled one for that month exists, so a retried or caught-up schedule
+stores the month's 考核 scores, and any earlier month of its year not stored yet (once; the ledger
+of the same morning reads them too), then writes the bulletin unless a scheduled one for that month exists, so a retried or caught-up schedule
 never makes a second issue. Supervisors are told in-app in the transaction that marks it done.
 """
 
@@ -19,7 +19,7 @@ from ..roles import supervisors
 from .bulletin_files import generate_bulletin_file
 from .periods import MONTH, Period
 from .spec import BulletinSpec
-from .unit_scores import store_month
+from .unit_scores import ensure_months
 
 
 def monthly_bulletin(month: str | None = None, force: bool = False) -> str:
@@ -34,7 +34,9 @@ def run_monthly_bulletin(month: datetime.date | None = None, force: bool = False
     today = timezone.localdate()
     month = (month or previous_month(today)).replace(day=1)
     if month < today.replace(day=1):
-        store_month(month, today)
+        # The year's closed months not stored yet too (after an upgrade), so the dashboard's
+        # year ranking never has to count them during a page request.
+        ensure_months([datetime.date(month.year, number, 1) for number in range(1, month.month + 1)], today)
     done = Bulletin.objects.filter(
         period_kind=MONTH,
         period_start=month,

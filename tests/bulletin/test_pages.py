@@ -173,6 +173,9 @@ def test_scheduled_bulletin_runs_once_and_tells_supervisors(score_world, setting
     last = Period.month_of(timezone.localdate()).previous()
     assert (bulletin.trigger, bulletin.period_start, bulletin.status) == ("scheduled", last.start, "done")
     assert ScoreMonth.objects.filter(month=last.start).exists()
+    # The year's earlier months are stored too, so the dashboard only reads them.
+    year = [datetime.date(last.start.year, n, 1) for n in range(1, last.start.month + 1)]
+    assert sorted(ScoreMonth.objects.values_list("month", flat=True)) == year
     notice = Notification.objects.get(user=score_world.supervisor)
     assert notice.url == reverse("bulletin_download", args=[bulletin.pk])
     # Forced again (a supervisor asks for it): the same issue number, a second file.
