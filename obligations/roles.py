@@ -250,6 +250,10 @@ class Capabilities:
     admin_site: bool = False  # the Django admin
     unlock_logins: bool = False  # see and lift login lockouts (django-axes) early
     operations: bool = False  # /healthz details, backups, the holiday table (节假日设置)
+    issue_bulletins: bool = False  # 督查通报: generate (numbered, official) and edit 下一步要求
+    read_bulletins: bool = False  # 督查通报: list and download
+    view_scores: bool = False  # 考核得分: rankings and their breakdowns
+    edit_scoring: bool = False  # 考核规则: save a new version
 
 
 def capabilities(user: User) -> Capabilities:
@@ -266,6 +270,11 @@ def capabilities(user: User) -> Capabilities:
         admin_site=role == SUPERVISOR and bool(getattr(user, "is_staff", False)),
         unlock_logins=role == SUPERVISOR,
         operations=role == SUPERVISOR,
+        issue_bulletins=role == SUPERVISOR,
+        # Liaisons report; bulletins and scores rank units against each other: a 404 for them.
+        read_bulletins=role in (SUPERVISOR, LEADER),
+        view_scores=role in (SUPERVISOR, LEADER),
+        edit_scoring=role == SUPERVISOR,
     )
     if user.is_authenticated:
         user._tracker_capabilities = can
@@ -281,3 +290,19 @@ def ledger_exports_seen(user: User) -> str:
     if not capabilities(user).export_ledgers:
         return "none"
     return "all" if sees_all_published(user) else "own"
+
+
+def bulletins_seen(user: User) -> str | frozenset[int] | None:
+    """Which stored bulletins the user may list: "all", those limited to some units (a unit's
+    leader: bulletins whose unit filter is within their units), or None (liaisons, no role)."""
+    if not capabilities(user).read_bulletins:
+        return None
+    scope = visible_scope(user)
+    return "all" if scope.sees_all_published else scope.unit_ids
+
+
+def score_units_seen(user: User) -> frozenset[int] | None:
+    """Whose 考核 scores the user sees: None for every unit (supervisors, leaders of no unit), else
+    the units of a unit's leader. Callers check ``capabilities(user).view_scores`` first."""
+    scope = visible_scope(user)
+    return None if scope.sees_all_published else scope.unit_ids

@@ -3,6 +3,7 @@ from django.urls import path
 from .views import (
     actions,
     alias_pages,
+    bulletin_pages,
     channel_pages,
     dashboard_page,
     decision_queue,
@@ -17,6 +18,7 @@ from .views import (
     manual_list,
     notifications,
     reminder_policy,
+    score_pages,
     task_pages,
 )
 
@@ -76,6 +78,10 @@ urlpatterns = [
     path("reminders/manual/", manual_list.manual_reminders, name="manual_reminders"),
     path("ledgers/", ledger_pages.ledger_index, name="ledger_index"),
     path("ledgers/<int:pk>/download/", ledger_pages.ledger_download, name="ledger_download"),
+    path("bulletins/", bulletin_pages.bulletin_index, name="bulletin_index"),
+    path("bulletins/<int:pk>/download/", bulletin_pages.bulletin_download, name="bulletin_download"),
+    path("scores/", score_pages.score_ranking, name="score_ranking"),
+    path("settings/scoring/", score_pages.scoring_rules, name="scoring_rules"),
     path("security/logins/", lockout_pages.lockout_list, name="lockout_list"),
     path("security/logins/unlock/", lockout_pages.lockout_unlock, name="lockout_unlock"),
     path("healthz", healthz.healthz, name="healthz"),

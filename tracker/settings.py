@@ -220,6 +220,8 @@ LEDGER_DIR = Path(os.environ.get("LEDGER_DIR", VAR_DIR / "ledgers"))
 # --- Product settings -----------------------------------------------------------------------------
 # The jurisdiction (市/区/县) this deployment serves; plans name their own when the text says so.
 TRACKER_JURISDICTION = os.environ.get("TRACKER_JURISDICTION", "")
+# 督查通报: rows of its overdue and extension tables (the longest overdue first; the ledger lists all).
+BULLETIN_TABLE_ROWS = env_int("BULLETIN_TABLE_ROWS", 200)
 
 # --- E-mail ---------------------------------------------------------------------------------------
 _EMAIL_BACKENDS = {

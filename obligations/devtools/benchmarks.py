@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 
 # Order matters: "seed" fills the benchmark database the later sections read.
-SECTIONS = ["seed", "dashboard", "reminders", "ledger", "reports", "load", "extract"]
+SECTIONS = ["seed", "dashboard", "reminders", "ledger", "reports", "bulletin", "load", "extract"]
 
 
 @dataclass

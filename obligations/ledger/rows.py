@@ -102,6 +102,7 @@ class UnitCounts:
     done: int = 0
     in_progress: int = 0
     overdue: int = 0
+    score: object = None  # the unit's 考核 score for the month (a Decimal), None for a group
 
     def add(self, light: str) -> None:
         self.tasks += 1
@@ -120,8 +121,9 @@ class UnitCounts:
 class Summary:
     """Counts per unit (a task counts for every unit on it) and in total (each task once)."""
 
-    def __init__(self, only_units: set[int] | None = None) -> None:
+    def __init__(self, only_units: set[int] | None = None, scores: dict | None = None) -> None:
         self.only_units = only_units
+        self.scores = scores or {}  # unit id -> the month's 考核 score
         self.units: dict[int, UnitCounts] = {}
         self.total = UnitCounts("合计")
 
@@ -140,7 +142,7 @@ class Summary:
                 continue
             counts = self.units.get(unit_id)
             if counts is None:
-                counts = self.units[unit_id] = UnitCounts(*names[unit_id])
+                counts = self.units[unit_id] = UnitCounts(*names[unit_id], score=self.scores.get(unit_id))
             counts.add(unit_light(light, unit_id in parts_done))
 
     def unit_rows(self) -> list[UnitCounts]:

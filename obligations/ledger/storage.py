@@ -21,6 +21,7 @@ from django.db.models import QuerySet
 from django.http import FileResponse
 from django.utils import timezone
 
+from ..bulletin.unit_scores import month_table
 from ..dates import month_label
 from ..models import LedgerExport, Plan, Task, Unit
 from ..models.lights import Light
@@ -79,7 +80,11 @@ def build_ledger(
 ) -> int:
     """Write one ledger to ``dest`` (path or binary file), limited to what ``user`` may see."""
     query = LedgerQuery(filters, scope=_scope_for(user), day=day)
-    summary = Summary(query.unit_ids)
+    # The month's 考核 scores (stored once the month has closed; counted up to today before).
+    scores = {
+        line.unit_id: line.score for line in month_table(filters.month, day or timezone.localdate()).lines
+    }
+    summary = Summary(query.unit_ids, scores)
     meta = LedgerMeta(
         title=ledger_title(filters.month),
         as_of=query.day,

@@ -43,9 +43,10 @@ LEDGER_WIDTHS = {
     "备注": 16,
 }
 CENTRED = {"序号", "责任人", "完成时限", "状态", "红黄绿灯"}
-SUMMARY_HEADERS = ("序号", "单位", "任务数", "已办结", "推进中", "逾期", "办结率")
-SUMMARY_WIDTHS = (6, 34, 10, 10, 10, 10, 10)
+SUMMARY_HEADERS = ("序号", "单位", "任务数", "已办结", "推进中", "逾期", "办结率", "考核得分")
+SUMMARY_WIDTHS = (6, 34, 10, 10, 10, 10, 10, 10)
 DATE_FORMAT = 'yyyy"年"m"月"d"日"'
+_SUMMARY_FORMATS = {7: "0.0%", 8: "0.00"}  # 办结率, 考核得分
 PAPER_SIZES = {"A4": 9, "A3": 8}  # OOXML paperSize codes
 # Row heights: Excel and LibreOffice do not reliably grow rows to fit wrapped text when a file is
 # opened, so each row gets a height for its longest cell, estimated from the column widths.
@@ -290,13 +291,13 @@ def write_workbook(
 
 def _write_summary(ws: _TemplateSheet, summary: Summary, meta: LedgerMeta) -> None:
     _title_and_header(ws, meta.title.replace("进展台账", "进展台账汇总", 1), SUMMARY_HEADERS)
-    aligns = ("center", "left", "center", "center", "center", "center", "center")
+    aligns = ("center", "left", "center", "center", "center", "center", "center", "center")
     body = [
-        _template(ws, index, horizontal=align, number_format="0.0%" if index == 7 else None)
+        _template(ws, index, horizontal=align, number_format=_SUMMARY_FORMATS.get(index))
         for index, align in enumerate(aligns, start=1)
     ]
     total = [
-        _template(ws, index, font=TOTAL_FONT, horizontal=align, number_format="0.0%" if index == 7 else None)
+        _template(ws, index, font=TOTAL_FONT, horizontal=align, number_format=_SUMMARY_FORMATS.get(index))
         for index, align in enumerate(aligns, start=1)
     ]
 
@@ -309,6 +310,7 @@ def _write_summary(ws: _TemplateSheet, summary: Summary, meta: LedgerMeta) -> No
             counts.in_progress,
             counts.overdue,
             round(counts.completion_rate, 4),
+            None if counts.score is None else float(counts.score),
         ]
 
     capacities = _capacities(SUMMARY_WIDTHS)
@@ -320,6 +322,7 @@ def _write_summary(ws: _TemplateSheet, summary: Summary, meta: LedgerMeta) -> No
     note = (
         f"说明：统计截至{chinese_date(meta.as_of)}。{UNIT_PART_NOTE}；"
         "“合计”按任务计；推进中含未开始、推进中和办结待审核的未逾期任务。"
+        "考核得分为该单位当月得分（按全部已发布任务计算，本月截至统计日）；泛指单位组不参加考核。"
     )
     if meta.filters_text:
         note += f"筛选条件：{meta.filters_text}。"

@@ -1,4 +1,5 @@
 from .background_imports import ImportJob
+from .bulletins import Bulletin, BulletinDefaults, BulletinIssue
 from .calendar import HolidayOverride, HolidayYear
 from .changelog import ChangeLog
 from .channel_settings import Contact, Robot, SmsGateway, UnitChannels, WecomApp
@@ -7,6 +8,7 @@ from .documents import Plan, SourceDocument
 from .ledger_exports import LedgerExport
 from .operations import BackupRun, Heartbeat
 from .organisation import Membership, Unit, UnitAlias
+from .scores import ScoreMonth, ScoringRules, UnitScore
 from .submissions import CompletionRequest, Evidence, ExtensionRequest, ProgressReport
 from .sweep_runs import SweepRun
 from .work import Assignment, Task, TaskOccurrence
@@ -14,6 +16,9 @@ from .work import Assignment, Task, TaskOccurrence
 __all__ = [
     "Assignment",
     "BackupRun",
+    "Bulletin",
+    "BulletinDefaults",
+    "BulletinIssue",
     "ChangeLog",
     "CompletionRequest",
     "Contact",
@@ -33,6 +38,8 @@ __all__ = [
     "Reminder",
     "ReminderPolicy",
     "Robot",
+    "ScoreMonth",
+    "ScoringRules",
     "SmsGateway",
     "SourceDocument",
     "SweepRun",
@@ -41,5 +48,6 @@ __all__ = [
     "Unit",
     "UnitAlias",
     "UnitChannels",
+    "UnitScore",
     "WecomApp",
 ]

@@ -84,6 +84,8 @@ SCHEDULES: list[ScheduleSpec] = [
         cron=backup_cron,
         kwargs_factory=lambda: {"q_options": {"timeout": settings.TRACKER_BACKUP_TIMEOUT_SECONDS}},
     ),
+    # 06:10 on the 1st: last month's 考核 scores kept, and its 督查通报 (after the ledger, which reads the scores too).
+    ScheduleSpec("月度督查通报", "obligations.bulletin.scheduled.monthly_bulletin", cron="10 6 1 * *"),
 ]
 
 _TIMING = ("schedule_type", "cron", "minutes")

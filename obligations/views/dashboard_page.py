@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from django.core.paginator import Paginator
+from django.db.models import Value
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from ..bulletin.unit_scores import explain, year_to_date
 from ..dashboard.charts import bars, donut
 from ..dashboard.counts import (
     RANKINGS,
@@ -21,7 +25,7 @@ from ..light_window import light_window
 from ..models import CompletionRequest, ExtensionRequest, Task
 from ..models.lights import LIGHT_ORDER, UNIT_PART_NOTE
 from ..plans.unit_directory import label_units
-from ..roles import capabilities, visible_scope
+from ..roles import capabilities, score_units_seen, visible_scope
 from .common import overview_required
 
 RANKING_PAGE = 10
@@ -37,6 +41,25 @@ def ledger_export_filters(form: TaskFilterForm, day) -> dict:
         "plans": [plan.pk] if plan else [],
         "units": [unit.pk] if unit else [],
         "lights": [light] if light else [],
+    }
+
+
+def _scores(request: HttpRequest, form: TaskFilterForm, day) -> dict:
+    """考核得分: last closed month and its year so far, stored once per month (two queries)."""
+    month, year = year_to_date(day)
+    seen = score_units_seen(request.user)
+    unit = form.active.get("unit")
+    if unit is not None:
+        seen = {unit.pk} if seen is None or unit.pk in seen else set()
+    month, year = month.only(seen), year.only(seen)
+    page = Paginator(month.lines, RANKING_PAGE).get_page(request.GET.get("spage"))
+    explain(page.object_list, month.rules[0])
+    return {
+        "score_month": month,
+        "score_year": year,
+        "score_year_lines": year.by_unit(),
+        "score_page": page,
+        "bulletin_period": f"{month.months[0]:%Y-%m}",
     }
 
 
@@ -71,11 +94,26 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     }
     context["ledger_export"] = ledger_export_filters(form, day)
     context["unit_part_note"] = UNIT_PART_NOTE
+    context.update(_scores(request, form, day))
     if capabilities(request.user).supervise:
-        context["pending_completions"] = CompletionRequest.objects.filter(
-            status=CompletionRequest.Status.PENDING
-        ).count()
-        context["pending_extensions"] = ExtensionRequest.objects.filter(
-            status=ExtensionRequest.Status.PENDING
-        ).count()
+        context.update(_pending_requests())
     return render(request, "obligations/dashboard.html", context)
+
+
+def _pending_requests() -> dict[str, int]:
+    """Completions and extensions awaiting a decision, in one query (pending ones are few)."""
+    pending = (
+        CompletionRequest.objects.filter(status=CompletionRequest.Status.PENDING)
+        .order_by()
+        .annotate(kind=Value("completion"))
+        .values_list("kind")
+        .union(
+            ExtensionRequest.objects.filter(status=ExtensionRequest.Status.PENDING)
+            .order_by()
+            .annotate(kind=Value("extension"))
+            .values_list("kind"),
+            all=True,
+        )
+    )
+    kinds = Counter(kind for (kind,) in pending)
+    return {"pending_completions": kinds["completion"], "pending_extensions": kinds["extension"]}

@@ -22,6 +22,8 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from obligations.bulletin.bulletin_form import BulletinForm
+from obligations.bulletin.score_rules_form import ScoringRulesForm
 from obligations.forms import (
     CompletionForm,
     DecisionForm,
@@ -164,6 +166,12 @@ POST_VIEWS: dict[str, PostView] = {
     ),
     "channel_robot_test": PostView("supervisor", extra=["kind"], strict=["kind"]),
     "channel_person": PostView("supervisor"),
+    "bulletin_index": PostView(
+        "supervisor", [BulletinForm], strict=["period", "plans", "units"], case="bulletin_index_post"
+    ),
+    "scoring_rules": PostView(
+        "supervisor", [ScoringRulesForm], strict=["valid_from"], case="scoring_rules_post"
+    ),
     "import_list": PostView(
         "supervisor",
         [ImportForm],
@@ -210,6 +218,8 @@ GET_ONLY = {
     "channel_people",
     "manual_reminders",
     "alias_list",
+    "bulletin_download",
+    "score_ranking",
 }
 # The admin's views: per model (add, change, changelist actions and delete are posted below; history
 # is a page) and for the site (login, logout and password_change are posted; the rest are pages).

@@ -13,6 +13,8 @@ import pytest
 from obligations.ledger import HEADERS
 from obligations.ledger.workbook import DATE_FORMAT, LEDGER_WIDTHS, LIGHT_STYLES, text_lines
 
+from .conftest import MONTH, TODAY
+
 pytestmark = pytest.mark.django_db
 
 
@@ -134,13 +136,22 @@ def test_text_lines_estimate():
     assert text_lines("一\n二\n三", 10) == 3
 
 
-def test_summary_sheet(ledger):
+def test_summary_sheet(ledger, ledger_world):
+    from obligations.bulletin.unit_scores import month_table
+
     _, wb, _ = ledger
     ws = wb["汇总"]
     assert ws["A1"].value == "督办任务进展台账汇总（2025年3月）"
-    assert tuple(c.value for c in ws[2]) == ("序号", "单位", "任务数", "已办结", "推进中", "逾期", "办结率")
+    assert tuple(c.value for c in ws[2]) == (
+        "序号", "单位", "任务数", "已办结", "推进中", "逾期", "办结率", "考核得分",
+    )  # fmt: skip
     body = [tuple(c.value for c in row) for row in ws.iter_rows(min_row=3, max_row=6)]
-    assert body[0] == (1, "区住房城乡建设局", 5, 0, 4, 1, 0)
+    assert body[0][:7] == (1, "区住房城乡建设局", 5, 0, 4, 1, 0)
+    # The score column is the unit's 考核 score for the month (as the scores page shows it).
+    scores = month_table(MONTH, TODAY).by_unit()
+    assert body[0][7] == float(scores[ledger_world.housing.pk].score)
+    assert body[3][7] is None  # 合计 has no score
+    assert ws.cell(3, 8).number_format == "0.00"
     assert body[2][:6] == (3, "区政府办公室（区大数据局）", 3, 1, 1, 1)
     assert body[2][6] == pytest.approx(0.3333)
     assert body[3][1:6] == ("合计", 8, 1, 6, 1)

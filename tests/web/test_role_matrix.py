@@ -359,6 +359,53 @@ CASES = [
         lambda w: {f"c{w.liaison_a.pk}-wecom_userid": "ZhangSan", f"c{w.liaison_a.pk}-mobile": "13800001111"},
     ),
     Case("manual_reminders", lambda w: reverse("manual_reminders"), SUPERVISOR_ONLY_GET),
+    Case(
+        "bulletin_index",
+        lambda w: reverse("bulletin_index"),
+        {"anonymous": LOGIN, "liaison_own": 404, "liaison_other": 404, "leader": 200, "supervisor": 200},
+    ),
+    Case(
+        "bulletin_index_post",
+        lambda w: reverse("bulletin_index"),
+        # Leaders read bulletins but do not issue them; the supervisor gets the Word file.
+        {"anonymous": LOGIN, "liaison_own": 404, "liaison_other": 404, "leader": 403, "supervisor": 200},
+        "post",
+        lambda w: {
+            "period": f"{timezone.localdate():%Y-%m}",
+            "issuer": "测试市督查室",
+            "next_steps": "（一）抓紧整改。",
+        },
+    ),
+    Case(
+        "bulletin_download",
+        lambda w: reverse("bulletin_download", args=[w.bulletin.pk]),
+        # A unit's leader sees only bulletins limited to their units; this one covers every unit.
+        {"anonymous": LOGIN, "liaison_own": 404, "liaison_other": 404, "leader": 404, "supervisor": 200},
+    ),
+    Case(
+        "score_ranking",
+        lambda w: reverse("score_ranking"),
+        {"anonymous": LOGIN, "liaison_own": 404, "liaison_other": 404, "leader": 200, "supervisor": 200},
+    ),
+    Case("scoring_rules", lambda w: reverse("scoring_rules"), SUPERVISOR_ONLY_GET),
+    Case(
+        "scoring_rules_post",
+        lambda w: reverse("scoring_rules"),
+        SUPERVISOR_ONLY_POST,
+        "post",
+        lambda w: {
+            "valid_from": f"{timezone.localdate():%Y-%m}",
+            "base_score": "100",
+            "on_time_points": "1.5",
+            "bonus_cap": "10",
+            "overdue_task_points": "2",
+            "overdue_day_points": "0.1",
+            "missed_report_points": "0.5",
+            "returned_points": "1",
+            "deduction_cap": "30",
+            "note": "调整按期办结加分",
+        },
+    ),
     Case("lockout_list", lambda w: reverse("lockout_list"), SUPERVISOR_ONLY_GET),
     Case(
         "lockout_unlock",
@@ -517,6 +564,12 @@ def matrix(world, settings):
     # A group robot whose test message meets a closed port at once (no request leaves the machine).
     settings.WECOM_BASE_URL = "http://127.0.0.1:9"
     Robot.objects.create(unit=w.unit_a, kind=Robot.Kind.WECOM, key="matrix-robot-key")
+    from obligations.bulletin.bulletin_files import generate_bulletin_file
+    from obligations.bulletin.periods import Period
+    from obligations.bulletin.spec import BulletinSpec
+
+    spec = BulletinSpec.build(Period.month_of(timezone.localdate()))
+    w.bulletin = generate_bulletin_file(spec, "manual", user=w.supervisor)
     # An account locked out by django-axes, for the supervisors' unlock page.
     w.locked_username = "locked_user"
     AccessAttempt.objects.create(
