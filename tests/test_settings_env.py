@@ -48,7 +48,7 @@ def test_demo_defaults_sqlite_in_var_with_wal_and_orm_broker(tmp_path):
     assert data["q"]["orm"] == "default" and "redis" not in data["q"]
     assert data["q"]["catch_up"] is False
     assert data["tz"] == "Asia/Shanghai" and data["lang"] == "zh-hans"
-    assert data["email"].endswith("console.EmailBackend")
+    assert data["email"] == "obligations.reminders.console_mail.EmailBackend"
     # The generated key is kept in var/ and reused.
     key = (tmp_path / "secret_key").read_text()
     assert len(key) >= 50
