@@ -107,7 +107,7 @@ class ChannelSender:
     # --- what the batch says -----------------------------------------------------------------------
 
     def _content(self, batch: list[Delivery]) -> dict[int, list[Line]]:
-        """Each delivery's live rows, from at most four queries for the whole batch."""
+        """Each delivery's live rows, from at most five queries for the whole batch."""
         found: dict[int, list[Line]] = defaultdict(list)
 
         def rows_by_day(keyed: dict[tuple[int, datetime.date], list[int]], field: str, kinds: list[str]):
@@ -129,13 +129,16 @@ class ChannelSender:
         people: dict[tuple[int, datetime.date], list[int]] = defaultdict(list)
         units: dict[tuple[int, datetime.date], list[int]] = defaultdict(list)
         rows: dict[int, list[int]] = defaultdict(list)
-        requests: dict[tuple[str, int], list[int]] = defaultdict(list)
+        asked: dict[tuple[str, int], list[int]] = defaultdict(list)  # (request, person): 催办 to a person
+        requests: dict[tuple[str, int], list[int]] = defaultdict(list)  # (request, unit): to a robot
         for item in batch:
             if item.day and item.recipient_id:
                 people[(item.recipient_id, item.day)].append(item.pk)
             elif item.day:
                 units[(item.unit_id, item.day)].append(item.pk)
-            elif item.reminder_id:
+            elif item.reminder_id and item.stage:
+                asked[(item.stage, item.recipient_id)].append(item.pk)
+            elif item.reminder_id:  # planned before 催办 went out once per person: its own row
                 rows[item.reminder_id].append(item.pk)
             else:
                 requests[(item.stage, item.unit_id)].append(item.pk)
@@ -144,6 +147,15 @@ class ChannelSender:
         if rows:
             for line in load_lines(Reminder.objects.filter(pk__in=list(rows)).exclude(status="cancelled")):
                 for pk in rows[line.pk]:
+                    found[pk].append(line)
+        if asked:
+            queryset = Reminder.objects.filter(
+                kind=Reminder.Kind.MANUAL,
+                stage__in={stage for stage, _ in asked},
+                recipient_id__in={person for _, person in asked},
+            ).exclude(status="cancelled")
+            for line in load_lines(queryset):
+                for pk in asked.get((line.stage, line.recipient_id), []):
                     found[pk].append(line)
         if requests:
             queryset = Reminder.objects.filter(

@@ -131,8 +131,9 @@ def plan_digests(now: datetime.datetime) -> int:
 
 
 def plan_manual(rows: list[Reminder], now: datetime.datetime | None = None) -> int:
-    """Plan the chat and SMS messages of new 催办 rows: per row and personal channel, and one per
-    robot of each reminded unit for the request."""
+    """Plan the chat and SMS messages of new 催办 rows: one per person, request and personal channel
+    (like the e-mail: a person's tasks of one request make one message, carried by its first row),
+    and one per robot of each reminded unit for the request."""
     now = now or timezone.now()
     if not rows:
         return 0
@@ -141,12 +142,17 @@ def plan_manual(rows: list[Reminder], now: datetime.datetime | None = None) -> i
     if channels:
         switches = _switches({row.unit_id for row in rows})
         addresses = _addresses({row.recipient_id for row in rows})
-        for row in rows:
+        planned_for: set[tuple[str, int, str]] = set()
+        for row in sorted(rows, key=lambda row: row.pk):
             for channel in channels:
-                if channel in switches.get(row.unit_id, set()) and addresses.get(row.recipient_id, {}).get(
-                    channel
+                key = (channel, row.recipient_id, row.stage)
+                if (
+                    key not in planned_for
+                    and channel in switches.get(row.unit_id, set())
+                    and addresses.get(row.recipient_id, {}).get(channel)
                 ):
-                    planned.append((channel, row.recipient_id, None, row.unit_id, None, row.pk, ""))
+                    planned_for.add(key)
+                    planned.append((channel, row.recipient_id, None, row.unit_id, None, row.pk, row.stage))
     stages = {row.unit_id: row.stage for row in rows}
     for robot, unit, channel in _robots(stages):
         planned.append((channel, None, robot, unit, None, None, stages[unit]))

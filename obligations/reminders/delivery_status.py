@@ -61,6 +61,7 @@ def states_for(rows: list[Reminder]) -> dict[int, list[State]]:
         | Q(recipient_id__in={row.recipient_id for row in rows}, day__in=days)
         | Q(robot__isnull=False, unit_id__in={row.unit_id for row in rows}, day__in=days)
         | Q(robot__isnull=False, stage__in={row.stage for row in manual})
+        | Q(robot__isnull=True, recipient_id__in={row.recipient_id for row in manual}, day__isnull=True)
     )
     by_key: dict[tuple, Delivery] = {}
     for item in Delivery.objects.filter(wanted).only(
@@ -75,7 +76,9 @@ def states_for(rows: list[Reminder]) -> dict[int, list[State]]:
         "day",
         "stage",
     ):
-        if item.reminder_id:
+        if item.reminder_id and item.stage:  # a 催办 request's one message to a person
+            key = ("asked", item.stage, item.recipient_id, item.channel)
+        elif item.reminder_id:
             key = ("row", item.reminder_id, item.channel)
         elif item.day and item.recipient_id:
             key = ("person", item.recipient_id, item.day, item.channel)
@@ -96,7 +99,12 @@ def states_for(rows: list[Reminder]) -> dict[int, list[State]]:
         for channel in C:
             robot = channel in (C.WECOM_ROBOT, C.DINGTALK)
             if row.kind == Reminder.Kind.MANUAL:
-                key = ("request", row.unit_id, row.stage, channel) if robot else ("row", row.pk, channel)
+                if robot:
+                    key = ("request", row.unit_id, row.stage, channel)
+                elif ("asked", row.stage, row.recipient_id, channel) in by_key:
+                    key = ("asked", row.stage, row.recipient_id, channel)
+                else:
+                    key = ("row", row.pk, channel)
             elif robot:
                 key = ("unit", row.unit_id, day, channel) if row.kind in LIAISON_KINDS else None
             else:

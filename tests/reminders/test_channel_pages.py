@@ -188,4 +188,9 @@ def test_task_page_and_manual_list_show_each_channels_state(client, scene, vendo
     remind_tasks([(task, [scene.unit_a])], scene.supervisor, "请今日报送")
     listing = client.get(reverse("manual_reminders")).content.decode()
     assert "请今日报送" in listing and "待发送" in listing
-    assert Delivery.objects.filter(stage__startswith="manual:").count() == 1  # the robot's
+    # The robot's for the unit, and the liaison's one 企业微信 application message for the request.
+    planned = Delivery.objects.filter(stage__startswith="manual:")
+    assert sorted((item.channel, item.robot_id is None) for item in planned) == [
+        ("wecom_app", True),
+        ("wecom_robot", False),
+    ]

@@ -408,6 +408,36 @@ def test_manual_reminder_reaches_every_channel_once(scene, vendors):
     )
 
 
+def test_a_request_of_several_tasks_is_one_message_per_person_and_channel(scene, vendors):
+    """Like its e-mail, a 催办 of a unit's tasks reaches each person once per channel, listing them all;
+    the task page shows that one message's state on every task it carries."""
+    from obligations.reminders.delivery_status import COLUMNS, states_for
+
+    app_on(vendors)
+    sms_on(vendors)
+    channels_for(scene.unit_a, wecom_app=True, sms=True)
+    contact(scene.liaison_a, userid="ZhangSan", mobile="13800001111")
+    first = scene.task(datetime.date(2025, 3, 20), text="推进政务服务“一网通办”")
+    second = scene.task(datetime.date(2025, 3, 21), text="清理规范证明事项")
+    made = remind_tasks([(first, [scene.unit_a]), (second, [scene.unit_a])], scene.supervisor, "尽快报送")
+    Reminder.objects.filter(pk__in=[r.pk for r in made]).update(due_at=at(MONDAY, 14))
+    Delivery.objects.update(due_at=at(MONDAY, 14))
+    assert sorted(Delivery.objects.values_list("channel", flat=True)) == ["sms", "wecom_app"]
+    send_due(at(MONDAY, 14, 1))
+    [app] = vendors.of("/cgi-bin/message/send")
+    [sms] = vendors.of("/sms/send")
+    app_text = str(app.body)
+    assert "一网通办" in app_text and "清理规范证明事项" in app_text
+    assert "催办2项" in sms.body["content"]
+    rows = list(Reminder.objects.filter(pk__in=[r.pk for r in made]).select_related("recipient"))
+    assert len(rows) == 2
+    states = states_for(rows)
+    columns = [code for code, _ in COLUMNS]
+    for row in rows:
+        assert states[row.pk][columns.index("wecom_app")].text == "已发送"
+        assert states[row.pk][columns.index("sms")].text == "已发送"
+
+
 def test_done_tasks_are_left_out_and_a_message_with_nothing_left_is_cancelled(scene, vendors):
     robot(scene.unit_a)
     robot(scene.unit_b, key="second-robot-key")
