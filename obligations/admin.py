@@ -7,7 +7,7 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
 from .admin_tasks import TaskInline  # also registers the Task admin
-from .admin_widgets import TrackerAdmin, TrackerTabularInline
+from .admin_widgets import TrackerAdmin, TrackerTabularInline, UnitLabelledAutocomplete
 from .models import (
     ChangeLog,
     CompletionRequest,
@@ -37,6 +37,10 @@ admin.site.site_header = "督办台账管理后台"
 admin.site.site_title = "督办台账"
 admin.site.index_title = "数据管理"
 admin.site.login_form = AdminLoginForm
+# Read when the admin's URLs are built (after this module), so the site's autocomplete uses it.
+admin.site.autocomplete_view = lambda request: UnitLabelledAutocomplete.as_view(admin_site=admin.site)(
+    request
+)
 
 
 class UnitAliasInline(TrackerTabularInline):
@@ -54,6 +58,7 @@ class MembershipInline(TrackerTabularInline):
 class UnitAdmin(TrackerAdmin):
     list_display = ["name", "jurisdiction", "kind", "is_group", "confirmed", "is_active", "task_count"]
     list_filter = ["jurisdiction", "kind", "is_group", "confirmed", "is_active"]
+    ordering = ["name", "jurisdiction", "pk"]
     search_fields = ["name", "aliases__name"]
     autocomplete_fields = ["parent", "members"]
     inlines = [UnitAliasInline, MembershipInline]

@@ -67,7 +67,15 @@ class AssignmentInline(ReadOnlyInline):
     """Units are changed on the site's task page (修改任务), which records who changed them."""
 
     model = Assignment
-    fields = ["unit", "role", "position"]
+    fields = ["unit_with_place", "role", "position"]
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).select_related("unit")
+
+    @admin.display(description="单位")
+    def unit_with_place(self, obj: Assignment) -> str:
+        return obj.unit.label_with_place
 
 
 class ProgressReportInline(ReadOnlyInline):
