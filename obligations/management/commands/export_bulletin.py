@@ -3,33 +3,19 @@
 from __future__ import annotations
 
 import shutil
-import sys
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from ...bulletin.bulletin_files import generate_bulletin_file
 from ...bulletin.spec import BulletinSpec, BulletinSpecError
 from ...models import Bulletin
+from ..one_line_errors import OneLineErrorCommand, bad_argument
 from .export_ledger import Command as LedgerCommand
 
 
-def _bad(message: str) -> CommandError:
-    return CommandError(message, returncode=2)
-
-
-class Command(BaseCommand):
+class Command(OneLineErrorCommand):
     help = "生成某月或某季度的督查通报（Word），可按工作方案、单位筛选；同时记入通报记录并编期号。"
-
-    def create_parser(self, prog_name: str, subcommand: str, **kwargs) -> CommandParser:
-        parser = super().create_parser(prog_name, subcommand, **kwargs)
-
-        def one_line_error(message: str) -> None:
-            sys.stderr.write(f"参数错误：{message}（用法见 --help）\n")
-            sys.exit(2)
-
-        parser.error = one_line_error
-        return parser
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--period", help="期间：月份如 2025-03，季度如 2025-Q1（必填）")
@@ -41,14 +27,14 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         if not options["period"]:
-            raise _bad("请用 --period YYYY-MM 或 YYYY-Qn 指定期间。")
+            raise bad_argument("请用 --period YYYY-MM 或 YYYY-Qn 指定期间。")
         if not options["output"]:
-            raise _bad("请用 -o FILE 指定输出文件。")
+            raise bad_argument("请用 -o FILE 指定输出文件。")
         output = Path(options["output"])
         if output.suffix.lower() != ".docx":
-            raise _bad(f"输出文件应以 .docx 结尾：{output}")
+            raise bad_argument(f"输出文件应以 .docx 结尾：{output}")
         if not output.parent.is_dir():
-            raise _bad(f"输出目录不存在：{output.parent}")
+            raise bad_argument(f"输出目录不存在：{output.parent}")
         filters = {
             "plans": LedgerCommand._plans(options["plan"]),
             "units": LedgerCommand._units(options["unit"]),
@@ -57,7 +43,7 @@ class Command(BaseCommand):
             spec = BulletinSpec.build(options["period"], filters)
             bulletin = generate_bulletin_file(spec, Bulletin.Trigger.COMMAND)
         except BulletinSpecError as exc:
-            raise _bad(str(exc)) from None
+            raise bad_argument(str(exc)) from None
         except Exception as exc:  # recorded on the bulletin as failed
             raise CommandError(f"生成失败：{exc}") from exc
         shutil.copyfile(bulletin.file.path, output)

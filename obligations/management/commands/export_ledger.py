@@ -3,35 +3,20 @@
 from __future__ import annotations
 
 import shutil
-import sys
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from ...ledger import LedgerFilterError, generate_ledger_file, parse_month
 from ...ledger.filters import LIGHTS, PAPERS
 from ...models import LedgerExport, Plan
 from ...plans.unit_directory import units_named
 from ...security.ids import parse_id
+from ..one_line_errors import OneLineErrorCommand, bad_argument
 
 
-def _bad(message: str) -> CommandError:
-    return CommandError(message, returncode=2)
-
-
-class Command(BaseCommand):
+class Command(OneLineErrorCommand):
     help = "导出某月的进展台账（Excel），可按工作方案、单位、灯色筛选；同时记入台账导出记录。"
-
-    def create_parser(self, prog_name: str, subcommand: str, **kwargs) -> CommandParser:
-        parser = super().create_parser(prog_name, subcommand, **kwargs)
-
-        def one_line_error(message: str) -> None:
-            # argparse would print the whole usage first; a bad argument gets one clear line.
-            sys.stderr.write(f"参数错误：{message}（用法见 --help）\n")
-            sys.exit(2)
-
-        parser.error = one_line_error
-        return parser
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--month", help="月份，如 2025-03（必填）")
@@ -51,18 +36,18 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         if not options["month"]:
-            raise _bad("请用 --month YYYY-MM 指定月份。")
+            raise bad_argument("请用 --month YYYY-MM 指定月份。")
         if not options["output"]:
-            raise _bad("请用 -o FILE 指定输出文件。")
+            raise bad_argument("请用 -o FILE 指定输出文件。")
         output = Path(options["output"])
         if output.suffix.lower() != ".xlsx":
-            raise _bad(f"输出文件应以 .xlsx 结尾：{output}")
+            raise bad_argument(f"输出文件应以 .xlsx 结尾：{output}")
         if not output.parent.is_dir():
-            raise _bad(f"输出目录不存在：{output.parent}")
+            raise bad_argument(f"输出目录不存在：{output.parent}")
         try:
             month = parse_month(options["month"])
         except LedgerFilterError as exc:
-            raise _bad(str(exc)) from None
+            raise bad_argument(str(exc)) from None
         filters = {
             "plans": self._plans(options["plan"]),
             "units": self._units(options["unit"]),
@@ -72,7 +57,7 @@ class Command(BaseCommand):
         try:
             export = generate_ledger_file(month, filters, trigger=LedgerExport.Trigger.COMMAND)
         except LedgerFilterError as exc:
-            raise _bad(str(exc)) from None
+            raise bad_argument(str(exc)) from None
         except Exception as exc:  # recorded on the export as failed
             raise CommandError(f"导出失败：{exc}") from exc
         shutil.copyfile(export.file.path, output)
@@ -87,11 +72,11 @@ class Command(BaseCommand):
         for value in values:
             plan_id = parse_id(value)  # ASCII digits within the id range ("²", "٣", 10**20 refused)
             if plan_id is None:
-                raise _bad(f"工作方案编号应为数字：{value}")
+                raise bad_argument(f"工作方案编号应为数字：{value}")
             ids.append(plan_id)
         missing = set(ids) - set(Plan.objects.filter(pk__in=ids).values_list("pk", flat=True))
         if missing:
-            raise _bad(f"工作方案不存在：{'、'.join(map(str, sorted(missing)))}")
+            raise bad_argument(f"工作方案不存在：{'、'.join(map(str, sorted(missing)))}")
         return ids
 
     @staticmethod
@@ -100,6 +85,6 @@ class Command(BaseCommand):
         for name in names:
             found = units_named(name)
             if not found:
-                raise _bad(f"未找到单位：{name.strip()}")
+                raise bad_argument(f"未找到单位：{name.strip()}")
             ids.extend(sorted(found))
         return ids
