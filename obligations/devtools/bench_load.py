@@ -23,6 +23,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +45,8 @@ from .load import Outcome, Recorder, Session, Targets, evidence_pdf, offered_loa
 TITLE = "生产服务器负载（gunicorn 4 进程，load）"
 WORKERS = 4
 STEP_SECONDS = 10
+# A step's p95 needs enough samples to mean something: at 1 req/s, 10 s would make p95 the maximum.
+MIN_STEP_REQUESTS = 20
 P95_LIMIT_MS = 500
 RATES = [1, 2, 4, 6, 8, 12, 16, 24, 32, 48]
 PASSWORD = "Bench#load-" + secrets.token_hex(4)
@@ -238,6 +241,7 @@ class Step:
     p50_ms: float | None
     p95_ms: float | None
     errors: int
+    failures: dict[str, int]  # what went wrong, by HTTP status or exception name
 
     @property
     def sustained(self) -> bool:
@@ -252,24 +256,40 @@ class Step:
 def _step(clients: Clients, operation: Callable[[], Outcome | None], rate: float) -> Step:
     before = len(clients.recorder.outcomes)
     started = time.monotonic()
-    latencies = offered_load(lambda due: operation(), rate=rate, seconds=STEP_SECONDS)
+    seconds = max(STEP_SECONDS, MIN_STEP_REQUESTS / rate)
+    latencies = offered_load(lambda due: operation(), rate=rate, seconds=seconds)
     elapsed = time.monotonic() - started
-    outcomes = clients.recorder.outcomes[before:]
-    errors = sum(1 for o in outcomes if o.status is None or o.status >= 500 or o.status not in (200, 302))
+    failures = Counter(
+        str(o.status) if o.status is not None else o.error
+        for o in clients.recorder.outcomes[before:]
+        if o.status not in (200, 302)
+    )
     return Step(
         rate=rate,
         served_rps=round(len(latencies) / elapsed, 2),
         p50_ms=round(percentile(latencies, 0.50) * 1000, 1) if latencies else None,
         p95_ms=round(percentile(latencies, 0.95) * 1000, 1) if latencies else None,
-        errors=errors,
+        errors=sum(failures.values()),
+        failures=dict(failures),
     )
+
+
+def _warm(operation: Callable[[], Outcome | None]) -> None:
+    """Warm every worker (imports, connections, caches) before measuring. Requests sent one after
+    another may all land on the same idle worker, leaving another's first (slow) request to the
+    measured steps; WORKERS requests at once each hold a different sync worker."""
+    for _ in range(3):
+        threads = [threading.Thread(target=operation) for _ in range(WORKERS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
 
 
 def _profile(clients: Clients, operation: Callable[[], Outcome | None]) -> tuple[Step | None, list[Step]]:
     """Step the offered rate up until a step is not sustained, then try once between the last good
     step (or nothing) and the failed one; returns the best sustained step and every step run."""
-    for _ in range(2 * WORKERS):  # warm every worker (imports, connections, caches)
-        operation()
+    _warm(operation)
     steps: list[Step] = []
     best: Step | None = None
     for rate in RATES:
