@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import subprocess
 import sys
 from io import StringIO
@@ -13,7 +14,7 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Count
 
-from obligations.devtools.synthetic import load_corpus
+from obligations.devtools.synthetic import _unit_names, load_corpus
 from obligations.models import Assignment, Membership, Plan, ProgressReport, Task, Unit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -126,3 +127,12 @@ def test_bench_writes_json_on_a_throwaway_database(tmp_path):
     )
     assert count.stdout.strip() == "0"
     assert not (tmp_path / "bench.sqlite3").exists()
+
+
+def test_province_scale_unit_names_are_distinct():
+    """3,000 units (a province) need more names than the two-syllable townships give: the generator
+    must go on to longer names, not loop for ever."""
+    names = _unit_names(load_corpus(), 3000, random.Random(7))
+    assert len(names) == 3000
+    assert len(set(names)) == 3000
+    assert any(len(name) > len("东西镇人民政府") for name in names)

@@ -6,6 +6,7 @@ Everything is written with bulk inserts inside one transaction; 100,000 tasks lo
 from __future__ import annotations
 
 import datetime
+import itertools
 import json
 import random
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ BATCH = 5000
 TASKS_PER_PLAN = 100
 # Syllables for extra township names when more units are asked for than the corpus holds.
 _PLACE_SYLLABLES = "东西南北中新金山河湖泉林桥安宁和平兴华阳明光荣春秋龙凤".replace("", " ").split()
+_TOWNSHIP_SUFFIXES = ["镇人民政府", "街道办事处", "社区服务中心"]
 
 
 @dataclass
@@ -50,12 +52,18 @@ def _unit_names(corpus: dict, count: int, rng: random.Random) -> list[str]:
     rng.shuffle(names)
     names = names[:count]
     seen = set(names)
+    # Township names of two syllables first, then longer ones once those run out (3,000 units need
+    # more than the 27² × 3 two-syllable names).
+    length = 2
     while len(names) < count:
-        place = "".join(rng.choice(_PLACE_SYLLABLES) for _ in range(2))
-        name = f"{place}{rng.choice(['镇人民政府', '街道办事处', '社区服务中心'])}"
-        if name not in seen:
-            seen.add(name)
-            names.append(name)
+        made = [
+            "".join(places) + suffix
+            for places in itertools.product(_PLACE_SYLLABLES, repeat=length)
+            for suffix in _TOWNSHIP_SUFFIXES
+        ]
+        rng.shuffle(made)
+        names += [name for name in made if name not in seen][: count - len(names)]
+        length += 1
     return names
 
 
