@@ -26,6 +26,11 @@ class Command(BaseCommand):
         parser.add_argument("--units", type=int, default=300)
         parser.add_argument("--json", type=Path, help="把结果写入该 JSON 文件")
         parser.add_argument("--only", help=f"只运行这些部分（逗号分隔）：{','.join(SECTIONS)}")
+        parser.add_argument(
+            "--baseline",
+            type=Path,
+            help="另一次运行写出的 JSON（如 10 万任务）：表格加一列“增长”，即本次数值 ÷ 该次数值",
+        )
 
     def handle(self, *args: object, **options: object) -> None:
         only = [name.strip() for name in (options["only"] or "").split(",") if name.strip()]
@@ -36,6 +41,7 @@ class Command(BaseCommand):
         if only and "seed" not in names and any(name != "extract" for name in names):
             names.insert(0, "seed")  # the database sections need data
 
+        baseline = _read_baseline(options["baseline"]) if options["baseline"] else None
         ctx = BenchContext(tasks=options["tasks"], units=options["units"], options=options)
         results: dict[str, dict] = {}
         old_name = self._create_bench_db()
@@ -48,6 +54,10 @@ class Command(BaseCommand):
                 result.setdefault("wall_seconds", round(time.perf_counter() - started, 2))
                 result["title"] = section.TITLE
                 result["checks"] = _check_targets(result)
+                if baseline is not None:
+                    result["growth"] = growth(
+                        result.get("figures", {}), baseline.get(name, {}).get("figures", {})
+                    )
                 results[name] = result
         finally:
             connection.creation.destroy_test_db(old_name, verbosity=0)
@@ -63,6 +73,7 @@ class Command(BaseCommand):
                     "machine": platform.machine(),
                     "cpus": os.cpu_count(),
                     "at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                    "baseline_tasks": baseline["_meta"].get("tasks") if baseline else None,
                 },
                 **results,
             }
@@ -82,22 +93,53 @@ class Command(BaseCommand):
         return old_name
 
     def _print_table(self, results: dict[str, dict]) -> None:
-        rows = [("部分", "指标", "数值", "目标")]
+        rows = [("部分", "指标", "数值", "目标", "增长")]
         for name, result in results.items():
             targets = result.get("targets", {})
             if result.get("skipped"):
-                rows.append((name, "skipped", result["skipped"], ""))
+                rows.append((name, "skipped", result["skipped"], "", ""))
                 continue
+            grown = result.get("growth", {})
             for key, value in result.get("figures", {}).items():
                 target = targets.get(key)
-                rows.append((name, key, _fmt(value), f"{target[0]} {target[1]}" if target else ""))
+                rows.append(
+                    (
+                        name,
+                        key,
+                        _fmt(value),
+                        f"{target[0]} {target[1]}" if target else "",
+                        f"×{_fmt(grown[key])}" if key in grown else "",
+                    )
+                )
             if "ratio" in result:
-                rows.append((name, "ratio", _fmt(result["ratio"]), ""))
-        widths = [max(_width(row[i]) for row in rows) for i in range(4)]
+                rows.append((name, "ratio", _fmt(result["ratio"]), "", ""))
+        widths = [max(_width(row[i]) for row in rows) for i in range(5)]
         for row in rows:
             self.stdout.write(
                 "  ".join(cell + " " * (widths[i] - _width(cell)) for i, cell in enumerate(row))
             )
+
+
+def _read_baseline(path: Path) -> dict:
+    try:
+        baseline = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise CommandError(f"无法读取基线文件 {path}：{error}", returncode=2) from error
+    if not isinstance(baseline, dict) or "_meta" not in baseline:
+        raise CommandError(f"{path} 不是 bench 写出的 JSON", returncode=2)
+    return baseline
+
+
+def growth(figures: dict, baseline: dict) -> dict[str, float]:
+    """How each numeric figure grew from the baseline run: this value ÷ that one (booleans, text and
+    zeros have no ratio)."""
+    ratios = {}
+    for key, value in figures.items():
+        before = baseline.get(key)
+        numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (value, before))
+        if numeric and before:
+            ratios[key] = round(value / before, 2)
+    return ratios
 
 
 def _check_targets(result: dict) -> dict[str, bool]:
