@@ -99,9 +99,11 @@ class Row:
 RANKINGS = {"overdue": "逾期最多", "rate": "完成率最低"}
 
 
-def _rank(rows: list[Row], order: str) -> list[Row]:
+def rank_rows(rows: list[Row], order: str) -> list[Row]:
     def rate(row: Row) -> float:
-        return row.rate if row.rate is not None else 1.0
+        # completion_rate(), inlined: a province ranks 10,000 plans per page view.
+        total = row.counts.total
+        return row.counts.done / total if total else 1.0
 
     if order == "rate":
         rows.sort(key=lambda row: (rate(row), -row.counts.red, row.name))
@@ -191,7 +193,7 @@ def unit_ranking(
         )
         for unit_id, total in totals.items()
     ]
-    return _rank(result, order)
+    return rank_rows(result, order)
 
 
 def plan_progress(
@@ -201,7 +203,7 @@ def plan_progress(
     # Four light conditions and a plain count: "ongoing" (the costliest condition) is the rest.
     counted = (Light.RED, Light.YELLOW, Light.GREEN, Light.DONE)
     rows = tasks.order_by().values("plan_id").annotate(**_light_counts(day, cutoff, counted), all=Count("*"))
-    return _rank(
+    return rank_rows(
         [Row(pk=values["plan_id"], name="", counts=LightCounts.from_values(values)) for values in rows], order
     )
 
@@ -216,12 +218,11 @@ def name_plans(rows: Sequence[Row]) -> None:
 
 def total_counts(plan_rows: Sequence[Row]) -> LightCounts:
     """The light counts of all tasks: the sum of the per-plan counts."""
-    total = LightCounts()
-    for row in plan_rows:
-        for light in LIGHT_ORDER:
-            key = str(light)
-            setattr(total, key, getattr(total, key) + getattr(row.counts, key))
-    return total
+    columns = zip(
+        *((c.red, c.yellow, c.green, c.ongoing, c.done) for c in (row.counts for row in plan_rows)),
+        strict=True,
+    )
+    return LightCounts(*(sum(column) for column in columns))
 
 
 def overdue_tasks(tasks: TaskQuerySet, day: datetime.date, cutoff: datetime.date) -> TaskQuerySet:

@@ -11,6 +11,7 @@ from .organisation import Membership, Unit, UnitAlias
 from .scores import ScoreMonth, ScoringRules, UnitScore
 from .submissions import CompletionRequest, Evidence, ExtensionRequest, ProgressReport
 from .sweep_runs import SweepRun
+from .tallies import PlanTally, TallyAnchor, UnitTally
 from .work import Assignment, Task, TaskOccurrence
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "Membership",
     "Notification",
     "Plan",
+    "PlanTally",
     "ProgressReport",
     "Reminder",
     "ReminderPolicy",
@@ -43,11 +45,13 @@ __all__ = [
     "SmsGateway",
     "SourceDocument",
     "SweepRun",
+    "TallyAnchor",
     "Task",
     "TaskOccurrence",
     "Unit",
     "UnitAlias",
     "UnitChannels",
     "UnitScore",
+    "UnitTally",
     "WecomApp",
 ]

@@ -121,9 +121,10 @@ def _sql(condition: Condition, day: datetime.date, cutoff: datetime.date, path: 
     return Q(**{f"{path}{condition.field}__{condition.lookup}": condition.bound(day, cutoff)})
 
 
-def light_expression(day: datetime.date, cutoff: datetime.date) -> Case:
-    """The light as a database expression: ``.annotate(light=light_expression(day, cutoff))``."""
-    whens = [When(_sql(c, day, cutoff), then=Value(str(c.light))) for c in RULE]
+def light_expression(day: datetime.date, cutoff: datetime.date, path: str = "") -> Case:
+    """The light as a database expression: ``.annotate(light=light_expression(day, cutoff))``;
+    ``path`` as in light_q."""
+    whens = [When(_sql(c, day, cutoff, path), then=Value(str(c.light))) for c in RULE]
     return Case(*whens, default=Value(str(OTHERWISE)), output_field=models.CharField())
 
 

@@ -47,6 +47,8 @@ class Unit(models.Model):
             models.UniqueConstraint(fields=["jurisdiction", "name"], name="unit_name_unique_in_jurisdiction"),
             models.CheckConstraint(condition=~Q(name=""), name="unit_name_not_empty"),
         ]
+        # Namesakes in other jurisdictions (unit labels look them up for every unit shown).
+        indexes = [models.Index(fields=["name"], name="unit_name")]
 
     def __str__(self) -> str:
         return self.name

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from ..bulletin.unit_scores import explain, year_to_date
+from ..dashboard import tallies
 from ..dashboard.charts import bars, donut
 from ..dashboard.counts import (
     RANKINGS,
@@ -69,10 +70,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     form = TaskFilterForm.for_published(request.GET)
     scope = visible_scope(request.user)
     tasks = form.apply(Task.objects.within(scope).published(), day, cutoff)
-    plans = plan_progress(tasks, day, cutoff)
-    counts = total_counts(plans)
     rank = request.GET.get("rank") if request.GET.get("rank") in RANKINGS else "overdue"
-    units = unit_ranking(tasks, day, cutoff, rank, all_published=not form.active and scope.sees_all_published)
+    plans, units = _counted(tasks, form, scope.sees_all_published, day, cutoff, rank)
+    counts = total_counts(plans)
     plan_page = Paginator(plans, RANKING_PAGE).get_page(request.GET.get("ppage"))
     name_plans(plan_page.object_list)
     overdue = Paginator(KnownCount(overdue_tasks(tasks, day, cutoff), counts.red), OVERDUE_PAGE)
@@ -98,6 +98,22 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if capabilities(request.user).supervise:
         context.update(_pending_requests())
     return render(request, "obligations/dashboard.html", context)
+
+
+def _counted(tasks, form: TaskFilterForm, sees_all_published: bool, day, cutoff, rank: str):
+    """The per-plan counts and the unit ranking: from the light tallies when the page shows every
+    published task (at most filtered by light), from the tasks themselves otherwise."""
+    if sees_all_published and set(form.active) <= {"light"}:
+        anchor = tallies.current_anchor(day, cutoff)
+        if anchor is not None:
+            light = form.active.get("light")
+            return (
+                tallies.plan_progress(anchor, day, cutoff, light),
+                tallies.unit_ranking(anchor, day, cutoff, light, rank),
+            )
+    plans = plan_progress(tasks, day, cutoff)
+    units = unit_ranking(tasks, day, cutoff, rank, all_published=not form.active and sees_all_published)
+    return plans, units
 
 
 def _pending_requests() -> dict[str, int]:
