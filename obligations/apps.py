@@ -1,5 +1,14 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate, post_save
+from django.db import connections
+from django.db.models.signals import post_migrate, post_save, pre_migrate
+
+
+def _before_migrate(sender: AppConfig, **kwargs: object) -> None:
+    """Migrations about to run: the light tallies' triggers go first (dashboard/tally_sql.py)."""
+    if kwargs.get("plan"):
+        from .dashboard.tally_sql import drop_triggers
+
+        drop_triggers(connections[kwargs.get("using", "default")])
 
 
 def _after_migrate(sender: AppConfig, **kwargs: object) -> None:
@@ -7,6 +16,13 @@ def _after_migrate(sender: AppConfig, **kwargs: object) -> None:
     from .roles import ensure_groups
 
     using = kwargs.get("using", "default")
+    if kwargs.get("plan"):
+        from .dashboard.tally_sql import install_triggers
+        from .models import TallyAnchor
+
+        # Writes during the migrations went unrecorded: the tallies are recounted on first use.
+        if install_triggers(connections[using]):
+            TallyAnchor.objects.using(using).all().delete()
     ensure_groups()
     ReminderPolicy.objects.using(using).get_or_create(pk=1)
 
@@ -39,5 +55,6 @@ class ObligationsConfig(AppConfig):
 
         register_lookups()
 
+        pre_migrate.connect(_before_migrate, sender=self)
         post_migrate.connect(_after_migrate, sender=self)
         post_save.connect(_policy_saved, sender="obligations.ReminderPolicy")

@@ -9,10 +9,11 @@ from urllib.parse import urlencode
 from django import forms
 from django.db.models import Q, QuerySet
 
-from ..models import Plan, Unit
+from ..models import Plan, Task, Unit
 from ..models.lights import LIGHT_ORDER
 from ..models.work import TaskQuerySet
 from ..plans.unit_directory import unit_label
+from ..roles import TaskScope
 
 
 class PlanChoice(forms.ModelChoiceField):
@@ -44,11 +45,16 @@ class TaskFilterForm(forms.Form):
         self.fields["unit"].queryset = units.only("pk", "name", "jurisdiction")
 
     @classmethod
-    def for_published(cls, data=None) -> TaskFilterForm:
-        """The filter bar of the dashboard and task lists: published plans, registered active units."""
+    def for_scope(cls, data, scope: TaskScope) -> TaskFilterForm:
+        """The filter bar of the dashboard and task lists: registered active units, and the published
+        plans the scope has tasks in (all of them for supervisors; a liaison's few, not a
+        province's 10,000)."""
+        plans = Plan.objects.published()
+        if not scope.sees_all_published:
+            plans = plans.filter(pk__in=Task.objects.within(scope).values("plan_id"))
         return cls(
             data or None,
-            plans=Plan.objects.published().order_by("-issued", "-pk"),
+            plans=plans.order_by("-issued", "-pk"),
             units=Unit.objects.filter(confirmed=True, is_active=True).order_by("name"),
         )
 

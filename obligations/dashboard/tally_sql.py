@@ -6,7 +6,9 @@ Every change appends raw facts (the task's status and deadline, the unit's part,
 so a delta means the same whatever anchor it is later judged against. Nothing is recorded while no
 TallyAnchor row exists (a fresh or flushed database): the next rebase counts from scratch.
 
-Installed by migration 0012; if the columns they read change, a migration must reinstall them.
+Installed after every ``migrate`` that applied something (apps.py) and dropped before it, because
+SQLite rebuilds a table to alter it and drops its triggers with it; with the triggers down while
+migrations run, the anchor is dropped too, so the tallies are recounted on first use.
 """
 
 # ruff: noqa: S608  (the SQL is built from this module's constants only, never from input)
@@ -100,6 +102,35 @@ TRIGGERS: list[tuple[str, str, str, tuple[str, ...], list[str]]] = [
 PUBLICATION_TRIGGER = "tally_plan_publication"
 
 
+TABLES = {
+    "obligations_task",
+    "obligations_assignment",
+    "obligations_plan",
+    "obligations_tallyanchor",
+    "obligations_plantally",
+    "obligations_unittally",
+}
+
+
+def install_triggers(connection) -> bool:
+    """(Re)create every tally trigger; False when the tables are not all there (a partial migrate)."""
+    if not set(connection.introspection.table_names()) >= TABLES:
+        return False
+    with connection.cursor() as cursor:
+        for statement in install_sql(connection.vendor):
+            cursor.execute(statement)
+    return True
+
+
+def drop_triggers(connection) -> None:
+    """Drop every tally trigger whose table exists (before migrations alter the tables)."""
+    existing = set(connection.introspection.table_names())
+    tables = {name: table for name, table, *_ in TRIGGERS} | {PUBLICATION_TRIGGER: "obligations_plan"}
+    with connection.cursor() as cursor:
+        for statement in drop_sql(connection.vendor, {n: t for n, t in tables.items() if t in existing}):
+            cursor.execute(statement)
+
+
 def install_sql(vendor: str) -> list[str]:
     """The statements that (re)create every tally trigger on this database."""
     if vendor == "postgresql":
@@ -109,8 +140,8 @@ def install_sql(vendor: str) -> list[str]:
     raise NotImplementedError(f"light tallies need SQLite or PostgreSQL, not {vendor}")
 
 
-def drop_sql(vendor: str) -> list[str]:
-    tables = {name: table for name, table, *_ in TRIGGERS} | {PUBLICATION_TRIGGER: "obligations_plan"}
+def drop_sql(vendor: str, tables: dict[str, str]) -> list[str]:
+    """DROP statements for these {trigger: table}."""
     if vendor == "postgresql":
         return [f"DROP TRIGGER IF EXISTS {name} ON {table}" for name, table in tables.items()] + [
             f"DROP FUNCTION IF EXISTS {name}()" for name in tables

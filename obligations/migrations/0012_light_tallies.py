@@ -2,19 +2,6 @@
 
 from django.db import migrations, models
 
-from obligations.dashboard.tally_sql import drop_sql, install_sql
-
-
-def install_triggers(apps, schema_editor):
-    for statement in install_sql(schema_editor.connection.vendor):
-        schema_editor.execute(statement)
-
-
-def drop_triggers(apps, schema_editor):
-    for statement in drop_sql(schema_editor.connection.vendor):
-        schema_editor.execute(statement)
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("obligations", "0011_bulletin_scores"),
@@ -84,5 +71,4 @@ class Migration(migrations.Migration):
             model_name="unit",
             index=models.Index(fields=["name"], name="unit_name"),
         ),
-        migrations.RunPython(install_triggers, drop_triggers),
     ]

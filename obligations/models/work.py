@@ -82,7 +82,7 @@ class Task(models.Model):
     section_path = models.JSONField("所属章节", default=list, blank=True)
     item_label = models.CharField("条目编号", max_length=30, blank=True)
     text = models.TextField("任务内容")
-    deadline = models.DateField("完成时限", null=True, blank=True, db_index=True)
+    deadline = models.DateField("完成时限", null=True, blank=True)
     deadline_kind = models.CharField(
         "时限类型", max_length=20, choices=DeadlineKind.choices, default=DeadlineKind.NONE
     )
@@ -128,6 +128,9 @@ class Task(models.Model):
             models.CheckConstraint(condition=~Q(text=""), name="task_text_not_empty"),
         ]
         indexes = [
+            # Deadline ranges (a deadline filter, the light tallies' window): on PostgreSQL the index
+            # carries what those queries read, so they never visit the task rows.
+            models.Index(fields=["deadline"], include=["status", "plan", "id"], name="task_deadline_cover"),
             models.Index(fields=["status", "deadline"], name="task_status_deadline"),
             # Covers the dashboard's per-plan and per-unit light counts without reading task rows.
             models.Index(fields=["plan", "status", "deadline"], name="task_plan_status_deadline"),

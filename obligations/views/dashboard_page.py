@@ -67,8 +67,8 @@ def _scores(request: HttpRequest, form: TaskFilterForm, day) -> dict:
 @overview_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     day, cutoff = light_window()
-    form = TaskFilterForm.for_published(request.GET)
     scope = visible_scope(request.user)
+    form = TaskFilterForm.for_scope(request.GET, scope)
     tasks = form.apply(Task.objects.within(scope).published(), day, cutoff)
     rank = request.GET.get("rank") if request.GET.get("rank") in RANKINGS else "overdue"
     plans, units = _counted(tasks, form, scope.sees_all_published, day, cutoff, rank)

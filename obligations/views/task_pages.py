@@ -48,8 +48,8 @@ def urgency_order(queryset):
 def task_list(request: HttpRequest) -> HttpResponse:
     day, cutoff = light_window()
     can = capabilities(request.user)
-    form = TaskFilterForm.for_published(request.GET)
     visible = visible_scope(request.user)
+    form = TaskFilterForm.for_scope(request.GET, visible)
     scope = Task.objects.within(visible)
     # Drafts are listed only on request, and only to those who review them.
     if not can.supervise or request.GET.get("drafts") != "1":
