@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from obligations.dashboard import counts, tallies
+from obligations.dashboard import counts, tallied_counts
 from obligations.models import Assignment, Plan, PlanTally, TallyAnchor, Task, UnitTally
 from obligations.models.lights import LIGHT_ORDER
 from tests.factories import make_plan, make_unit
@@ -37,13 +37,13 @@ def _assert_same(day: datetime.date, cutoff: datetime.date) -> None:
             tasks = tasks.of_light(light, day, cutoff)
         expected_plans = _snapshot(counts.plan_progress(tasks, day, cutoff))
         expected_units = _snapshot(counts.unit_ranking(tasks, day, cutoff, all_published=light is None))
-        anchor = tallies.current_anchor(day, cutoff)
-        assert _snapshot(tallies.plan_progress(anchor, day, cutoff, light)) == expected_plans, (
+        anchor = tallied_counts.current_anchor(day, cutoff)
+        assert _snapshot(tallied_counts.plan_progress(anchor, day, cutoff, light)) == expected_plans, (
             day,
             cutoff,
             light,
         )
-        assert _snapshot(tallies.unit_ranking(anchor, day, cutoff, light)) == expected_units, (
+        assert _snapshot(tallied_counts.unit_ranking(anchor, day, cutoff, light)) == expected_units, (
             day,
             cutoff,
             light,
@@ -134,7 +134,7 @@ def _mutate(rng: random.Random, units: list, plans: list) -> None:
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_tallies_equal_a_full_recount_through_random_changes(seed):
     rng = random.Random(seed)
-    assert tallies.rebase(DAY, DAY + datetime.timedelta(days=5))  # on: triggers record from here on
+    assert tallied_counts.rebase(DAY, DAY + datetime.timedelta(days=5))  # on: triggers record from here on
     units, plans = _build(rng)
     for step in range(60):
         _mutate(rng, units, plans)
@@ -145,7 +145,7 @@ def test_tallies_equal_a_full_recount_through_random_changes(seed):
     _assert_same(DAY, DAY + datetime.timedelta(days=5))  # on the anchor itself: no window query
 
     later = DAY + datetime.timedelta(days=4)
-    assert tallies.rebase(later, later + datetime.timedelta(days=3))
+    assert tallied_counts.rebase(later, later + datetime.timedelta(days=3))
     assert not PlanTally.objects.filter(light__isnull=True).exists()  # folded into the base
     for _ in range(20):
         _mutate(rng, units, plans)
@@ -168,15 +168,15 @@ def test_refresh_rebases_only_when_the_day_moved_or_deltas_grew(monkeypatch):
     rng = random.Random(5)
     _build(rng)
     today = (DAY, DAY + datetime.timedelta(days=3))
-    monkeypatch.setattr(tallies, "light_window", lambda: today)
-    assert tallies.refresh() == "rebased"
-    assert tallies.refresh() == "unchanged"
-    monkeypatch.setattr(tallies, "MAX_DELTAS", 3)
+    monkeypatch.setattr(tallied_counts, "light_window", lambda: today)
+    assert tallied_counts.refresh() == "rebased"
+    assert tallied_counts.refresh() == "unchanged"
+    monkeypatch.setattr(tallied_counts, "MAX_DELTAS", 3)
     done = Task.objects.filter(status=Task.Status.DONE).values_list("pk", flat=True)[:5]
     Task.objects.filter(pk__in=list(done)).update(status=Task.Status.IN_PROGRESS, completed_at=None)
-    assert tallies.refresh() == "rebased"
+    assert tallied_counts.refresh() == "rebased"
     today = (DAY + datetime.timedelta(days=1), DAY + datetime.timedelta(days=4))
-    assert tallies.refresh() == "rebased"
+    assert tallied_counts.refresh() == "rebased"
     assert TallyAnchor.objects.get().day == DAY + datetime.timedelta(days=1)
 
 

@@ -1,4 +1,4 @@
-"""The database triggers that append delta rows to the light tallies (models.tallies), for SQLite and
+"""The database triggers that append delta rows to the light tallies (models.light_tallies), for SQLite and
 PostgreSQL. Triggers rather than Python hooks: bulk updates, the admin, imports and raw SQL all
 change tasks, and every one of them must be counted.
 

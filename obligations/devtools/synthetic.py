@@ -19,7 +19,7 @@ from django.contrib.auth.models import Group
 from django.db import connection, transaction
 from django.utils import timezone
 
-from ..dashboard.tallies import rebase
+from ..dashboard.tallied_counts import rebase
 from ..light_window import light_window
 from ..models import Assignment, Membership, Plan, ProgressReport, TallyAnchor, Task, Unit
 from ..reminders.sql import db_value

@@ -6,12 +6,12 @@ from .channel_settings import Contact, Robot, SmsGateway, UnitChannels, WecomApp
 from .delivery import Delivery, DigestEmail, Notification, Reminder, ReminderPolicy
 from .documents import Plan, SourceDocument
 from .ledger_exports import LedgerExport
+from .light_tallies import PlanTally, TallyAnchor, UnitTally
 from .operations import BackupRun, Heartbeat
 from .organisation import Membership, Unit, UnitAlias
 from .scores import ScoreMonth, ScoringRules, UnitScore
 from .submissions import CompletionRequest, Evidence, ExtensionRequest, ProgressReport
 from .sweep_runs import SweepRun
-from .tallies import PlanTally, TallyAnchor, UnitTally
 from .work import Assignment, Task, TaskOccurrence
 
 __all__ = [

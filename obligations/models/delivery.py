@@ -158,6 +158,7 @@ class Reminder(ClaimedSend):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="reminders",
+        db_index=False,  # partial index below
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -166,6 +167,7 @@ class Reminder(ClaimedSend):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,  # partial index below
     )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
@@ -182,7 +184,15 @@ class Reminder(ClaimedSend):
                 condition=~Q(status="sent") | Q(sent_at__isnull=False), name="reminder_sent_has_time"
             ),
         ]
-        indexes = [models.Index(fields=["status", "due_at"], name="reminder_status_due")]
+        indexes = [
+            models.Index(fields=["status", "due_at"], name="reminder_status_due"),
+            # A sweep writes its rows without a digest or a 催办人: indexing only the rows that have
+            # one spares the day's 100,000+ inserts two index updates each.
+            models.Index(fields=["digest"], condition=Q(digest__isnull=False), name="reminder_digest"),
+            models.Index(
+                fields=["created_by"], condition=Q(created_by__isnull=False), name="reminder_created_by"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.stage} → {self.recipient}"

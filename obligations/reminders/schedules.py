@@ -87,8 +87,8 @@ SCHEDULES: list[ScheduleSpec] = [
     # 06:10 on the 1st: last month's 考核 scores kept, and its 督查通报 (after the ledger, which reads the scores too).
     ScheduleSpec("月度督查通报", "obligations.bulletin.scheduled.monthly_bulletin", cron="10 6 1 * *"),
     # The dashboard's light tallies recounted on the new day (and when their deltas grew), so reading
-    # them corrects only a day or two of deadlines (obligations.dashboard.tallies).
-    ScheduleSpec("灯色计数更新", "obligations.dashboard.tallies.refresh", cron="2 * * * *"),
+    # them corrects only a day or two of deadlines (obligations.dashboard.tallied_counts).
+    ScheduleSpec("灯色计数更新", "obligations.dashboard.tallied_counts.refresh", cron="2 * * * *"),
 ]
 
 _TIMING = ("schedule_type", "cron", "minutes")

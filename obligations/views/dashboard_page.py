@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from ..bulletin.unit_scores import explain, year_to_date
-from ..dashboard import tallies
+from ..dashboard import tallied_counts
 from ..dashboard.charts import bars, donut
 from ..dashboard.counts import (
     RANKINGS,
@@ -104,12 +104,12 @@ def _counted(tasks, form: TaskFilterForm, sees_all_published: bool, day, cutoff,
     """The per-plan counts and the unit ranking: from the light tallies when the page shows every
     published task (at most filtered by light), from the tasks themselves otherwise."""
     if sees_all_published and set(form.active) <= {"light"}:
-        anchor = tallies.current_anchor(day, cutoff)
+        anchor = tallied_counts.current_anchor(day, cutoff)
         if anchor is not None:
             light = form.active.get("light")
             return (
-                tallies.plan_progress(anchor, day, cutoff, light),
-                tallies.unit_ranking(anchor, day, cutoff, light, rank),
+                tallied_counts.plan_progress(anchor, day, cutoff, light),
+                tallied_counts.unit_ranking(anchor, day, cutoff, light, rank),
             )
     plans = plan_progress(tasks, day, cutoff)
     units = unit_ranking(tasks, day, cutoff, rank, all_published=not form.active and sees_all_published)

@@ -114,8 +114,7 @@ PATH_MIGRATION = "0006_schedule_job_paths"
 def test_stored_schedules_follow_the_moved_job_paths_both_ways():
     import importlib
 
-    from django.db import connection
-    from django.db.migrations.executor import MigrationExecutor
+    from tests.migrating import migrate_to
 
     module = importlib.import_module(f"obligations.migrations.{PATH_MIGRATION}")
     [before] = [dep for dep in module.Migration.dependencies if dep[0] == "obligations"]
@@ -136,20 +135,16 @@ def test_stored_schedules_follow_the_moved_job_paths_both_ways():
     def stored() -> dict[str, str]:
         return dict(Schedule.objects.filter(name__in=old_paths).values_list("name", "func"))
 
-    executor = MigrationExecutor(connection)
     try:
-        executor.migrate([before])
+        migrate_to([before])
         for name, func in old_paths.items():
             Schedule.objects.create(name=name, func=func, schedule_type=Schedule.DAILY)
-        executor = MigrationExecutor(connection)
-        executor.migrate([after])
+        migrate_to([after])
         assert stored() == new_paths
         for path in set(new_paths.values()) - {"someone.else.job"}:  # each names a real function
             module_name, function = path.rsplit(".", 1)
             assert callable(getattr(importlib.import_module(module_name), function))
-        executor = MigrationExecutor(connection)
-        executor.migrate([before])
+        migrate_to([before])
         assert stored() == old_paths
     finally:
-        executor = MigrationExecutor(connection)
-        executor.migrate(executor.loader.graph.leaf_nodes())
+        migrate_to()

@@ -274,13 +274,11 @@ def test_liaison_list_tells_its_own_finished_part(shared, as_user):
 def test_backfill_marks_closed_tasks_parts_done(transactional_db):
     """The migration's backfill, run on rows as they were before it: done tasks' parts done at the
     task's completion, a unit that reported on an open task in progress."""
-    from django.db import connection
-    from django.db.migrations.executor import MigrationExecutor
+    from tests.migrating import migrate_to
 
     before = [("obligations", "0009_reminder_channels")]
     after = [("obligations", "0010_shared_task_progress")]
-    executor = MigrationExecutor(connection)
-    executor.migrate(before)
+    executor = migrate_to(before)
     old = executor.loader.project_state(before).apps
     Unit = old.get_model("obligations", "Unit")
     Plan = old.get_model("obligations", "Plan")
@@ -299,10 +297,8 @@ def test_backfill_marks_closed_tasks_parts_done(transactional_db):
         OldAssignment.objects.create(task=task, unit=a, role="lead", position=0)
         OldAssignment.objects.create(task=task, unit=b, role="responsible", position=0)
     Report.objects.create(task=open_, unit=b, period=timezone.localdate().replace(day=1), text="乙局进展")
-    executor = MigrationExecutor(connection)
-    executor.migrate(after)
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    migrate_to(after)
+    migrate_to()
     states = {
         (row.task.text, row.unit.name): (row.status, row.done_at)
         for row in Assignment.objects.select_related("task", "unit")

@@ -3,11 +3,11 @@ tally rows instead of grouping every task and assignment.
 
 A light depends on the day it is judged, so the tallies are kept against a fixed *anchor* (a day
 and its yellow cutoff, one TallyAnchor row): *base* rows hold each plan's (or unit's) count per
-light as of the anchor, written by ``dashboard.tallies.rebase``; *delta* rows are appended by
+light as of the anchor, written by ``dashboard.tallied_counts.rebase``; *delta* rows are appended by
 database triggers (``dashboard.tally_sql``) whenever a task, an assignment or a plan's publication
 changes, as raw facts (status, deadline, ±1) rather than lights, so they hold for any anchor and a
 rebase never races with them. Reading judges the deltas against the anchor and corrects the few
-tasks whose deadline lies between the anchor and today's window (dashboard.tallies).
+tasks whose deadline lies between the anchor and today's window (dashboard.tallied_counts).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The dashboard's light counts read from the tallies (models.tallies) instead of every task: the
+"""The dashboard's light counts read from the tallies (models.light_tallies) instead of every task: the
 per-plan counts and the unit ranking, unfiltered or for one light, in a few small queries at any
 data size. Each answer equals what dashboard.counts computes from the tasks (tests compare them on
 random data); the view uses these only where that holds (every published task, no filter but the
