@@ -136,6 +136,11 @@ def _snapshot() -> Iterator[tuple[str, dict[str, int], list[list[str]]]]:
 
 
 _PG_TABLES = "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename"
+# Functions of the schema (the light tallies' trigger functions): the dump creates them again.
+_PG_FUNCTIONS = (
+    "SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+    "WHERE n.nspname = current_schema() ORDER BY 1"
+)
 
 
 def _pg_dump(dest: Path) -> tuple[dict[str, int], list[list[str]]]:
@@ -161,11 +166,15 @@ def _pg_load(staged: Path) -> None:
     with connection.cursor() as cursor:
         cursor.execute(_PG_TABLES)
         current = [row[0] for row in cursor.fetchall()]
+        cursor.execute(_PG_FUNCTIONS)
+        functions = [row[0] for row in cursor.fetchall()]
     connections.close_all()
     drop = ""
     if current:
         names = ", ".join(connection.ops.quote_name(name) for name in current)
         drop = f"DROP TABLE IF EXISTS {names} CASCADE;\n"
+    if functions:  # regprocedure text is already quoted where needed: name(argument types)
+        drop += f"DROP FUNCTION IF EXISTS {', '.join(functions)} CASCADE;\n"
     _run(
         [_tool("psql"), "--no-psqlrc", "--quiet", "--single-transaction", "-v", "ON_ERROR_STOP=1"],
         env,
