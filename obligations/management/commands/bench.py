@@ -27,6 +27,11 @@ class Command(BaseCommand):
         parser.add_argument("--json", type=Path, help="把结果写入该 JSON 文件")
         parser.add_argument("--only", help=f"只运行这些部分（逗号分隔）：{','.join(SECTIONS)}")
         parser.add_argument(
+            "--skip-send",
+            action="store_true",
+            help="reminders 部分只测扫描，不测发送（百万任务的发送要一百多万条提醒）",
+        )
+        parser.add_argument(
             "--baseline",
             type=Path,
             help="另一次运行写出的 JSON（如 10 万任务）：表格加一列“增长”，即本次数值 ÷ 该次数值",
