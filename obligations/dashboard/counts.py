@@ -41,6 +41,10 @@ def _unit_light_counts(day: datetime.date, cutoff: datetime.date, lights: Iterab
     return counts
 
 
+# The lights' keys, computed once: from_values runs for every plan and unit of a ranking.
+_LIGHT_KEYS = tuple(str(light) for light in LIGHT_ORDER)
+
+
 @dataclass
 class LightCounts:
     red: int = 0
@@ -69,8 +73,8 @@ class LightCounts:
 
     @classmethod
     def from_values(cls, values: dict) -> LightCounts:
-        known = {str(light): values[str(light)] or 0 for light in LIGHT_ORDER if str(light) in values}
-        if "ongoing" not in known and len(known) == len(LIGHT_ORDER) - 1 and values.get("all") is not None:
+        known = {key: values[key] or 0 for key in _LIGHT_KEYS if key in values}
+        if "ongoing" not in known and len(known) == len(_LIGHT_KEYS) - 1 and values.get("all") is not None:
             # The lights partition the tasks, so the last one is what the others leave over.
             known["ongoing"] = values["all"] - sum(known.values())
             return cls(**known)
@@ -218,6 +222,8 @@ def name_plans(rows: Sequence[Row]) -> None:
 
 def total_counts(plan_rows: Sequence[Row]) -> LightCounts:
     """The light counts of all tasks: the sum of the per-plan counts."""
+    if hasattr(plan_rows, "totals"):  # tallied_counts.RankedRows: summed without building rows
+        return plan_rows.totals()
     columns = zip(
         *((c.red, c.yellow, c.green, c.ongoing, c.done) for c in (row.counts for row in plan_rows)),
         strict=True,

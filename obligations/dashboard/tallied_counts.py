@@ -14,6 +14,8 @@ so one indexed query over them moves their counts from the anchor's light to tod
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
+from operator import itemgetter
 
 from django.db import connection, transaction
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet, Sum
@@ -31,6 +33,29 @@ from .counts import LightCounts, Row, rank_rows
 MAX_DELTAS = 50_000
 _REBASE_LOCK = 0x7A11E5  # pg_advisory lock key: one rebase at a time
 PART_DONE = ExpressionWrapper(Q(status=Assignment.Status.DONE), output_field=BooleanField())
+
+
+class RankedRows(Sequence[Row]):
+    """Ranked plan counts that become Rows only when read: the page shows ten of 10,000 plans, and
+    building them all (with the garbage collection that brings) was most of the page's time."""
+
+    def __init__(self, entries: list[tuple[int, list[int]]]) -> None:
+        self.entries = entries
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __getitem__(self, item):
+        if isinstance(item, slice):
+            return [Row(pk=pk, name="", counts=LightCounts(*values)) for pk, values in self.entries[item]]
+        pk, values = self.entries[item]
+        return Row(pk=pk, name="", counts=LightCounts(*values))
+
+    def totals(self) -> LightCounts:
+        """The light counts of all the plans' tasks."""
+        return LightCounts(
+            *(sum(column) for column in zip(*(values for _, values in self.entries), strict=True))
+        )
 
 
 def rebase(day: datetime.date, cutoff: datetime.date) -> bool:
@@ -200,16 +225,21 @@ def plan_progress(
     cutoff: datetime.date,
     light: str | None = None,
     order: str = "overdue",
-) -> list[Row]:
-    """As counts.plan_progress over every published task (of one light, if given)."""
+) -> RankedRows:
+    """As counts.plan_progress over every published task (of one light, if given), ranked the same
+    way (plans have no name yet when ranked); rows are built only for the page shown."""
     only = _INDEX[light] if light else None
-    rows = []
+    ranked = []
     for plan_id, values in plan_counts(anchor, day, cutoff).items():
         if only is not None:
             values = [n if index == only else 0 for index, n in enumerate(values)]
-        if sum(values) > 0:
-            rows.append(Row(pk=plan_id, name="", counts=LightCounts(*values)))
-    return rank_rows(rows, order)
+        total = sum(values)
+        if total > 0:
+            rate = values[_DONE] / total
+            key = (rate, -values[_RED]) if order == "rate" else (-values[_RED], rate)
+            ranked.append((key, plan_id, values))
+    ranked.sort(key=itemgetter(0))
+    return RankedRows([(plan_id, values) for _, plan_id, values in ranked])
 
 
 def unit_ranking(
