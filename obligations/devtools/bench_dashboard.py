@@ -95,11 +95,12 @@ def _variants(liaison) -> dict[str, dict]:
 
 
 def _busiest_task(liaison) -> int:
-    """The liaison's task with the most units, for the task page (the most parts and reminders)."""
+    """The liaison's task with the most units and with progress reports, for the task page: the same
+    shape at every data size (a page with reports reads two more tables)."""
     return (
         Task.objects.editable_by(liaison)
-        .annotate(parts=Count("assignments"))
-        .order_by("-parts", "pk")
+        .annotate(parts=Count("assignments"), reports_count=Count("reports", distinct=True))
+        .order_by("-parts", "-reports_count", "pk")
         .values_list("pk", flat=True)
         .first()
     )
