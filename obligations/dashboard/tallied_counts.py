@@ -83,7 +83,7 @@ def rebase(day: datetime.date, cutoff: datetime.date) -> bool:
             .values_list("plan_id", "light", "n")
         )
         PlanTally.objects.bulk_create(
-            (PlanTally(plan_id=plan_id, light=light, n=n) for plan_id, light, n in plans.iterator()),
+            (PlanTally(plan_id=plan_id, light=light, n=n) for plan_id, light, n in plans),
             batch_size=5000,
         )
         UnitTally.objects.bulk_create(
@@ -105,7 +105,6 @@ def _grouped_parts(day: datetime.date, cutoff: datetime.date):
         .values("unit_id", light=light_expression(day, cutoff, "task__"), part_done=PART_DONE)
         .annotate(n=Count("*"))
         .values_list("unit_id", "light", "part_done", "n")
-        .iterator()
     )
 
 
