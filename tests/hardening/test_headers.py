@@ -90,7 +90,11 @@ def test_task_page_and_refusals_are_not_cached(world, as_user):
 
 def test_evidence_download_keeps_its_own_sandbox_policy(world, as_user):
     report = ProgressReport.objects.create(
-        task=world.task_a, unit=world.unit_a, author=world.liaison_a, period=timezone.localdate(), text="进展"
+        task=world.task_a,
+        unit=world.unit_a,
+        author=world.liaison_a,
+        period=timezone.localdate().replace(day=1),
+        text="进展",
     )
     evidence = Evidence(
         task=world.task_a,
