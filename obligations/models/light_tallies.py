@@ -31,15 +31,22 @@ class TallyAnchor(models.Model):
         return f"{self.day}（临期至 {self.cutoff}）"
 
 
-class PlanTally(models.Model):
-    """A plan's tasks: a base row (light set) or a delta row (status and deadline set, n = ±1).
-    plan_id is a plain column: a deleted plan's rows are zeros until the next rebase."""
+class TallyRow(models.Model):
+    """A base row (light set: a count on the anchor) or a delta row (status and deadline set, n = ±1)."""
 
-    plan_id = models.BigIntegerField()
     light = models.CharField(max_length=10, null=True)
     status = models.CharField(max_length=20, null=True)
     deadline = models.DateField(null=True)
     n = models.IntegerField()
+
+    class Meta:
+        abstract = True
+
+
+class PlanTally(TallyRow):
+    """A plan's tasks. plan_id is a plain column: a deleted plan's rows are zeros until the next rebase."""
+
+    plan_id = models.BigIntegerField()
 
     class Meta:
         verbose_name = "方案灯色计数"
@@ -49,16 +56,12 @@ class PlanTally(models.Model):
         return f"方案 {self.plan_id} {self.light or self.status} {self.n:+d}"
 
 
-class UnitTally(models.Model):
+class UnitTally(TallyRow):
     """A unit's parts (assignments) of published tasks, by the task's light and whether the unit has
-    finished its part (本单位已完成); base or delta rows as in PlanTally."""
+    finished its part (本单位已完成)."""
 
     unit_id = models.BigIntegerField()
-    light = models.CharField(max_length=10, null=True)
-    status = models.CharField(max_length=20, null=True)
-    deadline = models.DateField(null=True)
     part_done = models.BooleanField()
-    n = models.IntegerField()
 
     class Meta:
         verbose_name = "单位灯色计数"
