@@ -19,6 +19,7 @@ them apart). Timeouts are compressed through the environment.
 
 from __future__ import annotations
 
+import datetime
 import re
 import time
 from collections import Counter, defaultdict
@@ -29,6 +30,7 @@ from pathlib import Path
 
 import pytest
 from django.db import close_old_connections
+from django.db.models import Q
 from django.utils import timezone
 from django_q.models import OrmQ
 from django_q.tasks import async_task
@@ -56,12 +58,13 @@ from .test_cluster import SWEEP, World, fire_now
 
 pytestmark = [pytest.mark.cluster, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-LIAISONS = 180  # + the supervisor: 181 digests, eight claims of 25
+LIAISONS = 180  # + the supervisor: 181 digests, nineteen claims of 10
+BATCH = 10  # digests (and chat/SMS messages per channel) claimed together
 BUDGET = 260  # seconds from the first start to the settled outbox
 REFUSED = "cluster_liaison_7@example.gov.cn"
 REFUSAL = "550 5.1.1 <cluster_liaison_7@example.gov.cn>: Recipient address rejected: User unknown"
 MANUAL = 8  # 催办 made on the web while the day's digests go out
-CLAIM_TIMEOUT = 8  # seconds; a trapped sender is killed long before another may take its claim
+CLAIM_TIMEOUT = 10  # seconds; a trapped sender is killed long before another may take its claim
 SMTP, HTTP = "smtp", "http"
 # (clusters, trap, where) for each kill while sending, after two kills mid-sweep: at the SMTP
 # server or at the chat/SMS vendors. The first is the cluster that finished the sweep; two
@@ -130,6 +133,24 @@ def claimed_untried() -> set[tuple[str, object]]:
             for pk, at in Delivery.objects.filter(**untried).values_list("pk", "claimed_at")
         }
     )
+
+
+def claimable(where: str, channels: set[str] | None) -> int:
+    """Messages a sender starting now could claim on the trapped lane: queued and due, or held by a
+    claim that has expired (a starting sender reclaims those first)."""
+    now = timezone.now()
+    ready = Q(status="pending") & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+    expired = Q(status="sending", claimed_at__lt=now - datetime.timedelta(seconds=CLAIM_TIMEOUT))
+    if where == SMTP:
+        return DigestEmail.objects.filter(ready | expired).count()
+    queue = Delivery.objects.filter(due_at__lte=now)
+    if channels:
+        queue = queue.filter(channel__in=channels)
+    return queue.filter(ready | expired).count()
+
+
+def enough_work(where: str, channels: set[str] | None, least: int) -> bool:
+    return claimable(where, channels) >= least
 
 
 def every_channel_on(world: World, vendors: MockVendors) -> None:
@@ -281,7 +302,7 @@ def test_a_day_of_kill_9_loses_no_reminder_and_counts_only_real_tries(tmp_path):
             Q_POLL="0.1",
             REMINDER_CLAIM_TIMEOUT_SECONDS=str(CLAIM_TIMEOUT),
             REMINDER_RETRY_BASE_SECONDS="1",  # the refused address: retries after 1, 2, 4, 8 s
-            REMINDER_DIGEST_BATCH="25",
+            REMINDER_DIGEST_BATCH=str(BATCH),
             REMINDER_SWEEP_BATCH="2",  # a sweep slow enough to kill in the middle
             REMINDER_SWEEP_STALE_SECONDS="6",
         )
@@ -323,7 +344,16 @@ def test_a_day_of_kill_9_loses_no_reminder_and_counts_only_real_tries(tmp_path):
             assert planned == 2 * len(world.users) + 2 * LIAISONS + 2 * MANUAL + 2 * MANUAL
 
             # --- mid-send: every live sender caught with a message at the server ------------------
+            waits: list[float] = []
             for number, (clusters, trap, where, *only) in enumerate(SEND_KILLS):
+                if clusters > 1:
+                    # Every sender must find its own work on the trapped lane: one left idle would
+                    # wait for expired claims, as long as the trapped one's claim lasts. Nothing runs
+                    # between kills, so this count only grows (claims expire) until the start.
+                    day.until(
+                        partial(enough_work, where, only[0] if only else None, 2 * clusters * BATCH),
+                        f"kill {number}: work for {clusters} senders",
+                    )
                 day.ensure(clusters)
                 # Each live sender is caught after a few more messages, in the middle of a batch
                 # (the first one caught waits for the other: they start together).
@@ -344,6 +374,7 @@ def test_a_day_of_kill_9_loses_no_reminder_and_counts_only_real_tries(tmp_path):
                     state = (held.status, held.attempt_started_at is not None, held.attempts)
                     assert state == ("sending", True, seen[trapped.message_id]), (trapped, vars(held))
                 held_for = time.monotonic() - min(t.at for t in caught)
+                waits.append(held_for)
                 assert held_for < CLAIM_TIMEOUT - 1, f"a trapped sender waited {held_for:.1f} s for the kill"
                 day.kill()
                 in_flight = started_unfinished()
@@ -481,5 +512,6 @@ def test_a_day_of_kill_9_loses_no_reminder_and_counts_only_real_tries(tmp_path):
         f"{sum(resends.values())} resent through the window, {server.rcpt[REFUSED]} tries at the refused address, "
         f"{kills[-1].unsent} digests unsent at the last kill; chat and SMS: {planned} messages, "
         f"{len(http_caught)} caught mid-send on {sorted({t.channel for t in http_caught})}, "
-        f"{sum(http_window.values())} resent through the window"
+        f"{sum(http_window.values())} resent through the window; the longest a trapped sender waited "
+        f"for its kill: {max(waits):.1f} s"
     )
