@@ -136,3 +136,30 @@ def test_province_scale_unit_names_are_distinct():
     assert len(names) == 3000
     assert len(set(names)) == 3000
     assert any(len(name) > len("东西镇人民政府") for name in names)
+
+
+@pytest.mark.django_db
+def test_a_province_seed_spreads_its_plans_over_cities(monkeypatch):
+    """Beyond CITY_TASKS tasks the plans come in cities' blocks, so the bench can export one city's
+    ledger out of a province's tasks (the ledger's place filter)."""
+    from obligations.devtools import bench_ledger, synthetic
+    from obligations.ledger import LedgerFilters, LedgerQuery
+
+    monkeypatch.setattr(synthetic, "CITY_TASKS", 500)
+    call_command("seed_synthetic", "--tasks", "1234", "--units", "40", stdout=StringIO())
+    per_city = dict(
+        Task.objects.order_by()
+        .values_list("plan__jurisdiction")
+        .annotate(n=Count("*"))
+        .values_list("plan__jurisdiction", "n")
+    )
+    assert per_city == {"示范市": 500, "示范2市": 500, "示范3市": 234}
+    assert set(Plan.objects.filter(jurisdiction="示范2市").values_list("issuer", flat=True)) == {
+        "示范2市人民政府办公室"
+    }
+    assert bench_ledger._city_filters() == {"places": ["示范市"]}
+    from obligations.dates import today
+
+    month = today().replace(day=1)
+    rows = list(LedgerQuery(LedgerFilters.build(month, {"places": ["示范2市"]})).rows())
+    assert len(rows) == 500

@@ -31,6 +31,7 @@ CORPUS_PATH = Path(settings.BASE_DIR) / "fixtures" / "synthetic_corpus.json"
 JURISDICTION = "示范市"
 BATCH = 5000
 TASKS_PER_PLAN = 100
+CITY_TASKS = 100_000  # beyond this the plans are spread over cities, a province's worth
 # Syllables for extra township names when more units are asked for than the corpus holds.
 _PLACE_SYLLABLES = "东西南北中新金山河湖泉林桥安宁和平兴华阳明光荣春秋龙凤".replace("", " ").split()
 _TOWNSHIP_SUFFIXES = ["镇人民政府", "街道办事处", "社区服务中心"]
@@ -129,10 +130,10 @@ def _insert(tasks: int, units: int, *, seed_value: int, report_share: float) -> 
                 Plan(
                     title=f"{rng.choice(corpus['plan_titles'])}（第{index + 1}批）",
                     number=f"示政办字〔{today.year}〕{index + 1}号",
-                    issuer="示范市人民政府办公室",
+                    issuer=f"{city_of(index)}人民政府办公室",
                     issued=today - datetime.timedelta(days=rng.randint(30, 400)),
                     year=today.year,
-                    jurisdiction=JURISDICTION,
+                    jurisdiction=city_of(index),
                     status=Plan.Status.PUBLISHED,
                     published_at=now,
                 )
@@ -198,6 +199,12 @@ def _insert(tasks: int, units: int, *, seed_value: int, report_share: float) -> 
         reports=report_count,
         liaisons=len(unit_ids),
     )
+
+
+def city_of(plan_index: int) -> str:
+    """The seed's plans come in blocks of CITY_TASKS tasks per city: 示范市, 示范2市, 示范3市…"""
+    number = plan_index * TASKS_PER_PLAN // CITY_TASKS
+    return JURISDICTION if number == 0 else f"{JURISDICTION[:-1]}{number + 1}市"
 
 
 def _kind_of(name: str) -> str:

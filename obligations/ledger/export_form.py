@@ -1,4 +1,4 @@
-"""The ledger page's form: month, plans, units, lights and paper, limited to what the user may see."""
+"""The ledger page's form: month, places, plans, units, lights and paper, limited to what the user may see."""
 
 from __future__ import annotations
 
@@ -20,6 +20,13 @@ class LedgerForm(forms.Form):
         label="月份",
         widget=forms.TextInput(attrs={"type": "month", "pattern": r"\d{4}-\d{2}"}),
         help_text="过去的月份按当月最后一天统计灯色，本月按今天统计。",
+    )
+    places = forms.MultipleChoiceField(
+        label="所属辖区",
+        choices=(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 4}),
+        help_text="按工作方案的所属辖区筛选（如全省系统中只导出本市）；不选则包含全部辖区。",
     )
     plans = IdModelMultipleChoiceField(
         label="工作方案",
@@ -45,7 +52,12 @@ class LedgerForm(forms.Form):
     def __init__(self, *args, user=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["month"].initial = f"{today():%Y-%m}"
-        self.fields["plans"].queryset = Plan.objects.published().order_by("-issued", "-pk")
+        published = Plan.objects.published()
+        places = (
+            published.exclude(jurisdiction="").order_by("jurisdiction").values_list("jurisdiction", flat=True)
+        )
+        self.fields["places"].choices = [(place, place) for place in places.distinct()]
+        self.fields["plans"].queryset = published.order_by("-issued", "-pk")
         units = Unit.objects.filter(is_active=True).order_by("name")
         own = visible_scope(user).unit_ids if user is not None else frozenset()
         if own:  # a unit's leader chooses among their own units only
@@ -64,6 +76,7 @@ class LedgerForm(forms.Form):
     def filters(self) -> dict:
         data = self.cleaned_data
         return {
+            "places": list(data["places"]),
             "plans": [plan.pk for plan in data["plans"]],
             "units": [unit.pk for unit in data["units"]],
             "lights": list(data["lights"]),

@@ -1,4 +1,4 @@
-"""What a ledger covers: the month and the filters (plans, units, lights, paper), validated once.
+"""What a ledger covers: the month and the filters (places, plans, units, lights, paper), validated once.
 
 The same object comes from the web form, the command line and the schedule, and is kept as JSON
 on LedgerExport.filters so the history says exactly what each file holds.
@@ -16,6 +16,7 @@ from ..models.lights import Light
 PAPERS = {"A4": "A4 横向", "A3": "A3 横向"}
 LIGHTS = [str(light) for light in Light]
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
+PLACE_LENGTH = 50  # Plan.jurisdiction's length
 
 
 class LedgerFilterError(ValueError):
@@ -33,9 +34,22 @@ def parse_month(text: str) -> datetime.date:
     return datetime.date(year, month, 1)
 
 
+def _places(values) -> tuple[str, ...]:
+    if isinstance(values, str) or not all(isinstance(value, str) for value in values):
+        raise LedgerFilterError("所属辖区须以名称列表指定。")
+    places = {value.strip() for value in values}
+    if "" in places:
+        raise LedgerFilterError("所属辖区不能为空。")
+    long = [place for place in places if len(place) > PLACE_LENGTH]
+    if long:
+        raise LedgerFilterError(f"所属辖区名称过长（不超过 {PLACE_LENGTH} 字）：{long[0][:20]}…")
+    return tuple(sorted(places))
+
+
 @dataclass(frozen=True)
 class LedgerFilters:
     month: datetime.date
+    places: tuple[str, ...] = ()  # the plans' jurisdictions (所属辖区): one city's ledger in a province
     plans: tuple[int, ...] = ()
     units: tuple[int, ...] = ()
     lights: tuple[str, ...] = ()
@@ -43,9 +57,10 @@ class LedgerFilters:
 
     @classmethod
     def build(cls, month: datetime.date, filters: dict | None = None) -> LedgerFilters:
-        """Validate a month and a filters dict ({"plans": [id], "units": [id], "lights": [...], "paper"})."""
+        """Validate a month and a filters dict
+        ({"places": [辖区], "plans": [id], "units": [id], "lights": [...], "paper"})."""
         filters = dict(filters or {})
-        unknown = set(filters) - {"plans", "units", "lights", "paper"}
+        unknown = set(filters) - {"places", "plans", "units", "lights", "paper"}
         if unknown:
             raise LedgerFilterError(f"未知的筛选条件：{'、'.join(sorted(unknown))}")
         try:
@@ -53,6 +68,7 @@ class LedgerFilters:
             units = tuple(sorted({int(pk) for pk in filters.get("units") or ()}))
         except (TypeError, ValueError) as exc:
             raise LedgerFilterError("工作方案和单位须以编号指定。") from exc
+        places = _places(filters.get("places") or ())
         lights = tuple(light for light in LIGHTS if light in set(filters.get("lights") or ()))
         bad = set(filters.get("lights") or ()) - set(LIGHTS)
         if bad:
@@ -64,11 +80,15 @@ class LedgerFilters:
             raise LedgerFilterError(f"纸张只能是 {'、'.join(PAPERS)}：{paper}")
         if not isinstance(month, datetime.date):
             raise LedgerFilterError("月份无效。")
-        return cls(month=month.replace(day=1), plans=plans, units=units, lights=lights, paper=paper)
+        return cls(
+            month=month.replace(day=1), places=places, plans=plans, units=units, lights=lights, paper=paper
+        )
 
     def to_json(self) -> dict:
         """What LedgerExport.filters stores (the month has its own column)."""
         data: dict = {"paper": self.paper}
+        if self.places:
+            data["places"] = list(self.places)
         if self.plans:
             data["plans"] = list(self.plans)
         if self.units:

@@ -195,6 +195,8 @@ class LedgerQuery:
         tasks = Task.objects.published_before(self.period_end)
         if self.scope is not None:
             tasks = tasks.filter(pk__in=self.scope.values("pk"))
+        if self.filters.places:
+            tasks = tasks.filter(plan__jurisdiction__in=self.filters.places)
         if self.filters.plans:
             tasks = tasks.filter(plan_id__in=self.filters.plans)
         if self.unit_ids is not None:

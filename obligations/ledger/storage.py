@@ -46,6 +46,8 @@ def download_name(export: LedgerExport) -> str:
 def describe_filters(filters: dict) -> str:
     """The filters in words, e.g. “工作方案：…；单位：区财政局、区大数据局；灯色：红灯（逾期）”."""
     parts = []
+    if filters.get("places"):
+        parts.append("所属辖区：" + "、".join(filters["places"]))
     if filters.get("plans"):
         titles = Plan.objects.filter(pk__in=filters["plans"]).order_by("pk").values_list("title", flat=True)
         parts.append("工作方案：" + "、".join(titles))

@@ -12,7 +12,7 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from obligations.models import LedgerExport, UnitAlias
+from obligations.models import LedgerExport, Plan, UnitAlias
 
 pytestmark = pytest.mark.django_db
 
@@ -54,6 +54,21 @@ def test_exports_with_filters(ledger_world, tmp_path, capsys):
     assert f"2 项任务，写入 {out}" in capsys.readouterr().out
 
 
+def test_exports_one_place(ledger_world, tmp_path, capsys):
+    Plan.objects.filter(pk=ledger_world.plan2.pk).update(jurisdiction="邻市")
+    out = tmp_path / "邻市.xlsx"
+    call_command("export_ledger", "--month", "2025-03", "--place", "邻市", "-o", str(out))
+    export = LedgerExport.objects.get()
+    assert export.filters == {"paper": "A4", "places": ["邻市"]}
+    book = openpyxl.load_workbook(out)
+    rows = book["进展台账"].iter_rows(min_row=3, values_only=True)
+    texts = [row[2] for row in rows if isinstance(row[0], int)]
+    assert texts == [ledger_world.ongoing.text, "'" + ledger_world.injected.text, ledger_world.extended.text]
+    cells = "".join(str(cell) for sheet in book for row in sheet.iter_rows(values_only=True) for cell in row)
+    assert "筛选条件：所属辖区：邻市。" in cells
+    assert "3 项任务" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -65,6 +80,7 @@ def test_exports_with_filters(ledger_world, tmp_path, capsys):
         (["--month", "2025-03", "--plan", "99999999999999999999"], "数字"),
         (["--month", "2025-03", "--plan", "999999"], "工作方案不存在"),
         (["--month", "2025-03", "--paper", "B5"], "纸张"),
+        (["--month", "2025-03", "--place", "没有的市"], "没有所属辖区为“没有的市”的工作方案"),
         (["--month", "2099-01"], "未来月份"),
     ],
 )

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from obligations.ledger import LedgerFilterError, LedgerFilters, LedgerQuery, Summary
 from obligations.ledger.rows import HEADERS
-from obligations.models import ProgressReport, Task
+from obligations.models import Plan, ProgressReport, Task
 from tests import factories
 
 from .conftest import MONTH, TODAY, aware
@@ -142,6 +142,21 @@ def test_filters_by_plan_unit_and_light(ledger_world):
     assert [r.values[COL["序号"]] for r in red_or_done] == [1, 2]
 
 
+def test_filters_by_the_plans_place(ledger_world):
+    """A province's system holds every city's plans; a city's 督查室 exports its own ledger."""
+    w = ledger_world
+    Plan.objects.filter(pk=w.plan.pk).update(jurisdiction="示范市")
+    Plan.objects.filter(pk=w.plan2.pk).update(jurisdiction="邻市")
+    texts = {r.values[COL["任务内容"]] for r in rows_of({"places": ["邻市"]})}
+    assert texts == {w.ongoing.text, "'" + w.injected.text, w.extended.text}
+    assert len(rows_of({"places": ["示范市", " 邻市 "]})) == len(rows_of()) == 8
+    assert rows_of({"places": ["别的市"]}) == []
+    assert LedgerFilters.build(MONTH, {"places": ["邻市", "示范市"]}).to_json()["places"] == [
+        "示范市",
+        "邻市",
+    ]
+
+
 def test_unit_filter_includes_the_groups_a_unit_belongs_to(ledger_world):
     w = ledger_world
     group = factories.make_unit("区直各部门", is_group=True)
@@ -164,6 +179,12 @@ def test_bad_filters_are_refused(ledger_world):
         LedgerFilters.build(MONTH, {"colour": "red"})
     with pytest.raises(LedgerFilterError, match="编号"):
         LedgerFilters.build(MONTH, {"plans": ["abc"]})
+    with pytest.raises(LedgerFilterError, match="所属辖区不能为空"):
+        LedgerFilters.build(MONTH, {"places": [" "]})
+    with pytest.raises(LedgerFilterError, match="名称列表"):
+        LedgerFilters.build(MONTH, {"places": "示范市"})
+    with pytest.raises(LedgerFilterError, match="过长"):
+        LedgerFilters.build(MONTH, {"places": ["市" * 51]})
 
 
 def test_scope_limits_rows_to_what_a_user_sees(ledger_world):

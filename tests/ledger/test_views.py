@@ -10,7 +10,7 @@ from django.http import FileResponse
 from django.urls import reverse
 
 from obligations.ledger import generate_ledger_file
-from obligations.models import LedgerExport
+from obligations.models import LedgerExport, Plan
 from tests import factories
 
 from .conftest import MONTH
@@ -153,3 +153,24 @@ def test_post_needs_csrf(ledger_world):
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(ledger_world.supervisor)
     assert strict.post(reverse("ledger_index"), {"month": "2025-03", "paper": "A4"}).status_code == 403
+
+
+def test_form_offers_the_published_plans_places(supervisor_client, ledger_world):
+    Plan.objects.filter(pk=ledger_world.plan.pk).update(jurisdiction="示范市")
+    Plan.objects.filter(pk=ledger_world.plan2.pk).update(jurisdiction="邻市")
+    draft = factories.make_plan("草稿方案", status=Plan.Status.DRAFT)
+    Plan.objects.filter(pk=draft.pk).update(jurisdiction="草稿市")
+    html = supervisor_client.get(reverse("ledger_index")).content.decode()
+    assert '<option value="示范市">示范市</option>' in html and '<option value="邻市">邻市</option>' in html
+    assert "草稿市" not in html  # only published plans' places
+    response = supervisor_client.post(
+        reverse("ledger_index"), {"month": "2025-03", "places": ["邻市"], "paper": "A4"}
+    )
+    assert response.status_code == 200 and isinstance(response, FileResponse)
+    assert LedgerExport.objects.get().filters == {"paper": "A4", "places": ["邻市"]}
+    assert LedgerExport.objects.get().rows == 3
+    refused = supervisor_client.post(
+        reverse("ledger_index"), {"month": "2025-03", "places": ["草稿市"], "paper": "A4"}
+    )
+    assert refused.status_code == 400 and not isinstance(refused, FileResponse)
+    assert "草稿市" in refused.content.decode() and LedgerExport.objects.count() == 1

@@ -1,4 +1,4 @@
-"""python manage.py export_ledger --month YYYY-MM [--plan ID ...] [--unit NAME ...] [--light ...] -o FILE"""
+"""python manage.py export_ledger --month YYYY-MM [--place 辖区 ...] [--plan ID ...] [--unit NAME ...] [--light ...] -o FILE"""
 
 from __future__ import annotations
 
@@ -16,10 +16,13 @@ from ..one_line_errors import OneLineErrorCommand, bad_argument
 
 
 class Command(OneLineErrorCommand):
-    help = "导出某月的进展台账（Excel），可按工作方案、单位、灯色筛选；同时记入台账导出记录。"
+    help = "导出某月的进展台账（Excel），可按所属辖区、工作方案、单位、灯色筛选；同时记入台账导出记录。"
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--month", help="月份，如 2025-03（必填）")
+        parser.add_argument(
+            "--place", action="append", default=[], metavar="辖区", help="工作方案的所属辖区，可多次"
+        )
         parser.add_argument("--plan", action="append", default=[], metavar="ID", help="工作方案编号，可多次")
         parser.add_argument(
             "--unit", action="append", default=[], metavar="NAME", help="单位名称或别名，可多次"
@@ -49,6 +52,7 @@ class Command(OneLineErrorCommand):
         except LedgerFilterError as exc:
             raise bad_argument(str(exc)) from None
         filters = {
+            "places": self._places(options["place"]),
             "plans": self._plans(options["plan"]),
             "units": self._units(options["unit"]),
             "lights": options["light"],
@@ -65,6 +69,15 @@ class Command(OneLineErrorCommand):
             f"已导出{export.month.year}年{export.month.month}月进展台账：{export.rows} 项任务，"
             f"写入 {output}（导出记录 #{export.pk}）"
         )
+
+    @staticmethod
+    def _places(values: list[str]) -> list[str]:
+        places = [value.strip() for value in values]
+        known = set(Plan.objects.filter(jurisdiction__in=places).values_list("jurisdiction", flat=True))
+        missing = [place for place in places if place not in known]
+        if missing:
+            raise bad_argument(f"没有所属辖区为“{missing[0]}”的工作方案。")
+        return places
 
     @staticmethod
     def _plans(values: list[str]) -> list[int]:
