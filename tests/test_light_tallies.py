@@ -40,6 +40,12 @@ def _assert_same(day: datetime.date, cutoff: datetime.date) -> None:
         anchor = tallied_counts.current_anchor(day, cutoff)
         fast_plans = tallied_counts.plan_progress(anchor, day, cutoff, light)
         assert _snapshot(fast_plans) == _snapshot(plain_plans), (day, cutoff, light)
+        # Ranked the same way too (ties by plan id), overdue first and by completion rate.
+        assert [row.pk for row in fast_plans] == [row.pk for row in plain_plans], (day, cutoff, light)
+        by_rate = tallied_counts.plan_progress(anchor, day, cutoff, light, order="rate")
+        assert [row.pk for row in by_rate] == [
+            row.pk for row in counts.plan_progress(tasks, day, cutoff, "rate")
+        ]
         assert counts.total_counts(fast_plans) == counts.total_counts(plain_plans), (day, cutoff, light)
         assert _snapshot(tallied_counts.unit_ranking(anchor, day, cutoff, light)) == expected_units, (
             day,

@@ -43,6 +43,7 @@ def _unit_light_counts(day: datetime.date, cutoff: datetime.date, lights: Iterab
 
 # The lights' keys, computed once: from_values runs for every plan and unit of a ranking.
 _LIGHT_KEYS = tuple(str(light) for light in LIGHT_ORDER)
+_LIGHT_INDEX = {light: index for index, light in enumerate(_LIGHT_KEYS)}
 
 
 @dataclass
@@ -202,14 +203,70 @@ def unit_ranking(
 
 def plan_progress(
     tasks: QuerySet[Task], day: datetime.date, cutoff: datetime.date, order: str = "overdue"
-) -> list[Row]:
-    """Every plan with tasks in ``tasks``, with all five counts (one query; titles: ``name_plans``)."""
+) -> RankedRows:
+    """Every plan with tasks in ``tasks``, with all five counts, ranked (one query; titles:
+    ``name_plans`` for the rows shown)."""
     # Four light conditions and a plain count: "ongoing" (the costliest condition) is the rest.
     counted = (Light.RED, Light.YELLOW, Light.GREEN, Light.DONE)
-    rows = tasks.order_by().values("plan_id").annotate(**_light_counts(day, cutoff, counted), all=Count("*"))
-    return rank_rows(
-        [Row(pk=values["plan_id"], name="", counts=LightCounts.from_values(values)) for values in rows], order
+    rows = (
+        tasks.order_by()
+        .values("plan_id")
+        .annotate(**_light_counts(day, cutoff, counted), all=Count("*"))
+        .values_list("plan_id", *(str(light) for light in counted), "all")
     )
+    return RankedRows.ranked(
+        [
+            (plan_id, [red, yellow, green, total - red - yellow - green - done, done])
+            for plan_id, red, yellow, green, done, total in fetch_rows(rows)
+        ],
+        order,
+    )
+
+
+def fetch_rows(queryset: QuerySet) -> list[tuple]:
+    """The queryset's rows as the driver returns them, in its SELECT order, without Django's
+    per-value converters (plain integers and strings here; 10,000 plans at province scale)."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+class RankedRows(Sequence[Row]):
+    """Ranked plan counts that become Rows only when read: the page shows ten of 10,000 plans, and
+    building them all (with the garbage collection that brings) was most of the page's time.
+    Entries are (plan id, [red, yellow, green, ongoing, done])."""
+
+    def __init__(self, entries: list[tuple[int, list[int]]]) -> None:
+        self.entries = entries
+
+    @classmethod
+    def ranked(cls, entries: list[tuple[int, list[int]]], order: str) -> RankedRows:
+        """As rank_rows orders plans (which have no name yet), ties by plan id."""
+        red, done = _LIGHT_INDEX[Light.RED], _LIGHT_INDEX[Light.DONE]
+
+        def key(entry: tuple[int, list[int]]) -> tuple:
+            plan_id, values = entry
+            total = sum(values)
+            rate = values[done] / total if total else 1.0
+            return (rate, -values[red], plan_id) if order == "rate" else (-values[red], rate, plan_id)
+
+        return cls(sorted(entries, key=key))
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __getitem__(self, item):
+        if isinstance(item, slice):
+            return [Row(pk=pk, name="", counts=LightCounts(*values)) for pk, values in self.entries[item]]
+        pk, values = self.entries[item]
+        return Row(pk=pk, name="", counts=LightCounts(*values))
+
+    def totals(self) -> LightCounts:
+        """The light counts of all the plans' tasks."""
+        return LightCounts(
+            *(sum(column) for column in zip(*(values for _, values in self.entries), strict=True))
+        )
 
 
 def name_plans(rows: Sequence[Row]) -> None:
@@ -222,7 +279,7 @@ def name_plans(rows: Sequence[Row]) -> None:
 
 def total_counts(plan_rows: Sequence[Row]) -> LightCounts:
     """The light counts of all tasks: the sum of the per-plan counts."""
-    if hasattr(plan_rows, "totals"):  # tallied_counts.RankedRows: summed without building rows
+    if isinstance(plan_rows, RankedRows):  # summed without building rows
         return plan_rows.totals()
     columns = zip(
         *((c.red, c.yellow, c.green, c.ongoing, c.done) for c in (row.counts for row in plan_rows)),

@@ -14,8 +14,6 @@ so one indexed query over them moves their counts from the anchor's light to tod
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
-from operator import itemgetter
 
 from django.db import connection, transaction
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet, Sum
@@ -27,35 +25,12 @@ from ..models import Assignment, Plan, PlanTally, TallyAnchor, Task, UnitTally
 from ..models.lights import LIGHT_ORDER, Light, light_expression
 from ..models.task_choices import TaskStatus
 from ..plans.unit_directory import unit_labels
-from .counts import LightCounts, Row, rank_rows
+from .counts import LightCounts, RankedRows, Row, fetch_rows, rank_rows
 
 # Deltas beyond this many rows are folded into the base at the next refresh.
 MAX_DELTAS = 50_000
 _REBASE_LOCK = 0x7A11E5  # pg_advisory lock key: one rebase at a time
 PART_DONE = ExpressionWrapper(Q(status=Assignment.Status.DONE), output_field=BooleanField())
-
-
-class RankedRows(Sequence[Row]):
-    """Ranked plan counts that become Rows only when read: the page shows ten of 10,000 plans, and
-    building them all (with the garbage collection that brings) was most of the page's time."""
-
-    def __init__(self, entries: list[tuple[int, list[int]]]) -> None:
-        self.entries = entries
-
-    def __len__(self) -> int:
-        return len(self.entries)
-
-    def __getitem__(self, item):
-        if isinstance(item, slice):
-            return [Row(pk=pk, name="", counts=LightCounts(*values)) for pk, values in self.entries[item]]
-        pk, values = self.entries[item]
-        return Row(pk=pk, name="", counts=LightCounts(*values))
-
-    def totals(self) -> LightCounts:
-        """The light counts of all the plans' tasks."""
-        return LightCounts(
-            *(sum(column) for column in zip(*(values for _, values in self.entries), strict=True))
-        )
 
 
 def rebase(day: datetime.date, cutoff: datetime.date) -> bool:
@@ -159,15 +134,6 @@ def _pivot(judged) -> dict:
     return {light: Sum("n", filter=Q(judged=light), default=0) for light in LIGHTS}
 
 
-def _fetch(queryset: QuerySet) -> list[tuple]:
-    """The queryset's rows as the driver returns them, in its SELECT order, without Django's
-    per-value converters (plain integers and strings here; 40,000 rows at province scale)."""
-    sql, params = queryset.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
 def plan_counts(anchor: TallyAnchor, day: datetime.date, cutoff: datetime.date) -> dict[int, list[int]]:
     """{plan id: tasks per light (LIGHTS order)} for every published plan (zeros included)."""
     published = Plan.objects.published().values("pk")
@@ -179,7 +145,7 @@ def plan_counts(anchor: TallyAnchor, day: datetime.date, cutoff: datetime.date) 
         .annotate(**_pivot("judged"))
         .values_list("plan_id", *LIGHTS)
     )
-    counts = {plan_id: list(values) for plan_id, *values in _fetch(rows)}
+    counts = {plan_id: list(values) for plan_id, *values in fetch_rows(rows)}
     if (anchor.day, anchor.cutoff) != (day, cutoff):
         tasks, lights = _moved(Task.objects.filter(plan_id__in=published), anchor, day, cutoff, "")
         for plan_id, old, new, n in (
@@ -202,7 +168,7 @@ def unit_counts(anchor: TallyAnchor, day: datetime.date, cutoff: datetime.date) 
         .annotate(**_pivot("judged"))
         .values_list("unit_id", "part_done", *LIGHTS)
     )
-    for unit_id, done, *values in _fetch(rows):
+    for unit_id, done, *values in fetch_rows(rows):
         counts.setdefault(unit_id, [[0] * len(LIGHTS), [0] * len(LIGHTS)])[bool(done)] = list(values)
     if (anchor.day, anchor.cutoff) != (day, cutoff):
         published_parts = Assignment.objects.filter(task__plan_id__in=Plan.objects.published().values("pk"))
@@ -228,17 +194,13 @@ def plan_progress(
     """As counts.plan_progress over every published task (of one light, if given), ranked the same
     way (plans have no name yet when ranked); rows are built only for the page shown."""
     only = _INDEX[light] if light else None
-    ranked = []
+    entries = []
     for plan_id, values in plan_counts(anchor, day, cutoff).items():
         if only is not None:
             values = [n if index == only else 0 for index, n in enumerate(values)]
-        total = sum(values)
-        if total > 0:
-            rate = values[_DONE] / total
-            key = (rate, -values[_RED]) if order == "rate" else (-values[_RED], rate)
-            ranked.append((key, plan_id, values))
-    ranked.sort(key=itemgetter(0))
-    return RankedRows([(plan_id, values) for _, plan_id, values in ranked])
+        if sum(values) > 0:
+            entries.append((plan_id, values))
+    return RankedRows.ranked(entries, order)
 
 
 def unit_ranking(
