@@ -71,10 +71,15 @@ def _task_id_in(model, ids: list[int]) -> RawSQL:
     """``task_id IN (...)`` for one chunk, with the ids passed straight to the database.
 
     ``filter(task_id__in=ids)`` prepares every id through the ORM's lookup machinery, which cost
-    more than the three queries themselves on a 100,000-task ledger.
+    more than the three queries themselves on a 100,000-task ledger. On PostgreSQL the chunk is one
+    array parameter (``= ANY(...)``): 2,000 placeholders were formatted into each query client-side.
     """
     quote = connection.ops.quote_name
     column = f"{quote(model._meta.db_table)}.{quote('task_id')}"
+    if connection.vendor == "postgresql":
+        # An array literal: psycopg dumps a list of 2,000 ints element by element in Python.
+        literal = "{" + ",".join(map(str, ids)) + "}"
+        return RawSQL(f"{column} = ANY(%s::bigint[])", [literal], output_field=BooleanField())  # noqa: S611
     placeholders = ", ".join(["%s"] * len(ids))
     # Only quoted identifiers and placeholders: the ids travel as parameters.
     return RawSQL(f"{column} IN ({placeholders})", ids, output_field=BooleanField())  # noqa: S611
