@@ -18,6 +18,7 @@ from ..models import Assignment, Plan, Task
 from ..models.lights import LIGHT_ORDER, Light, light_q
 from ..models.work import TaskQuerySet
 from ..plans.unit_directory import unit_labels
+from ..raw_rows import fetch_rows
 
 
 def _light_counts(day: datetime.date, cutoff: datetime.date, lights: Iterable[Light] = LIGHT_ORDER) -> dict:
@@ -221,15 +222,6 @@ def plan_progress(
         ],
         order,
     )
-
-
-def fetch_rows(queryset: QuerySet) -> list[tuple]:
-    """The queryset's rows as the driver returns them, in its SELECT order, without Django's
-    per-value converters (plain integers and strings here; 10,000 plans at province scale)."""
-    sql, params = queryset.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
 
 
 class RankedRows(Sequence[Row]):

@@ -25,7 +25,8 @@ from ..models import Assignment, Plan, PlanTally, TallyAnchor, Task, UnitTally
 from ..models.lights import LIGHT_ORDER, Light, light_expression
 from ..models.task_choices import TaskStatus
 from ..plans.unit_directory import unit_labels
-from .counts import LightCounts, RankedRows, Row, fetch_rows, rank_rows
+from ..raw_rows import fetch_rows
+from .counts import LightCounts, RankedRows, Row, rank_rows
 
 # Deltas beyond this many rows are folded into the base at the next refresh.
 MAX_DELTAS = 50_000

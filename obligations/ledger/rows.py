@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from django.db import connection
-from django.db.models import BooleanField, Exists, F, OuterRef, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -25,6 +25,7 @@ from ..dates import chinese_date, today
 from ..light_window import yellow_cutoff
 from ..models import Assignment, ExtensionRequest, Plan, ProgressReport, Task, Unit
 from ..models.lights import Light, light_judge, unit_light
+from ..raw_rows import fetch_rows
 from ..workdays import WorkdayCalendar
 from .cells import safe_text
 from .filters import LedgerFilters
@@ -313,16 +314,21 @@ class LedgerQuery:
         parts_done: dict[int, set[int]] = {}
         seen = self._unit_names
         missing: set[int] = set()
-        for task_id, role, unit_id, status, done_at in (
+        # Whether a part was done by the month's end is decided in SQL and read raw: converting
+        # 240,000 completion times per 100,000 tasks cost more than the query.
+        done_by_end = ExpressionWrapper(
+            Q(status=Assignment.Status.DONE, done_at__lt=self.period_end), output_field=BooleanField()
+        )
+        for task_id, role, unit_id, done in fetch_rows(
             Assignment.objects.filter(_task_id_in(Assignment, ids))
             .order_by("task_id", "role", "position", "id")
-            .values_list("task_id", "role", "unit_id", "status", "done_at")
+            .values_list("task_id", "role", "unit_id", done_by_end)
         ):
             roles = units.get(task_id)
             if roles is None:
                 roles = units[task_id] = ([], [])
             roles[0 if role == "lead" else 1].append(unit_id)
-            if status == Assignment.Status.DONE and done_at is not None and done_at < self.period_end:
+            if done:
                 parts_done.setdefault(task_id, set()).add(unit_id)
             if unit_id not in seen:
                 missing.add(unit_id)
