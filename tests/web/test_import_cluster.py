@@ -93,12 +93,20 @@ def test_a_legacy_file_shows_its_stage_then_the_review(world, as_user, start_clu
         return response["Location"] if response.status_code == 302 else None
 
     location = wait_for(review, "the job leading to the review", cluster, timeout=OCR_WAIT)
+    # The job is done first; its copy of the upload is dropped right after.
+    wait_for(lambda: upload_dropped(job), "the job's copy of the upload dropped", cluster)
     job.refresh_from_db()
     assert job.state == "done" and location == reverse("import_review", args=[job.source.pk])
     page = client.get(location).content.decode()
     assert "已导入“r01_lishan_2023.doc”：1 个方案，6 项任务" in page
     assert Task.objects.filter(plan__source=job.source).count() == 6
     assert not job.file and job.attempts == 1
+
+
+def upload_dropped(job: ImportJob, stored: Path | None = None) -> bool:
+    """The job's copy of the upload is gone: the field cleared and (if given) the file deleted."""
+    cleared = not ImportJob.objects.filter(pk=job.pk).exclude(file="").exists()
+    return cleared and (stored is None or not stored.exists())
 
 
 def test_cancel_while_tesseract_reads_a_scan(world, as_user, start_cluster, tesseract):
@@ -114,7 +122,11 @@ def test_cancel_while_tesseract_reads_a_scan(world, as_user, start_cluster, tess
     )
     client.post(reverse("import_job_cancel", args=[job.pk]))
     wait_for(
-        lambda: ImportJob.objects.filter(pk=job.pk, state="cancelled").exists(), "the job cancelled", cluster
+        lambda: (
+            ImportJob.objects.filter(pk=job.pk, state="cancelled").exists() and upload_dropped(job, stored)
+        ),
+        "the job cancelled and its copy of the upload dropped",
+        cluster,
     )
     job.refresh_from_db()
     assert job.stage == "ocr" and job.done < 5  # stopped mid-way, not after the last page
@@ -161,6 +173,7 @@ def test_a_cluster_killed_mid_job_leaves_a_failed_job_that_a_retry_finishes(
         second,
         timeout=OCR_WAIT,
     )
+    wait_for(lambda: upload_dropped(job, stored), "the job's copy of the upload dropped", second)
     job.refresh_from_db()
     assert (job.state, job.attempts) == ("done", 2)
     assert location == reverse("import_review", args=[job.source.pk])
