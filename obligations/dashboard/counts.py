@@ -42,9 +42,10 @@ def _unit_light_counts(day: datetime.date, cutoff: datetime.date, lights: Iterab
     return counts
 
 
-# The lights' keys, computed once: from_values runs for every plan and unit of a ranking.
-_LIGHT_KEYS = tuple(str(light) for light in LIGHT_ORDER)
-_LIGHT_INDEX = {light: index for index, light in enumerate(_LIGHT_KEYS)}
+# The lights' keys in LIGHT_ORDER, computed once (from_values runs for every plan and unit of a
+# ranking), and each one's place in the [red, yellow, green, ongoing, done] count lists.
+LIGHT_KEYS = tuple(str(light) for light in LIGHT_ORDER)
+LIGHT_INDEX = {light: index for index, light in enumerate(LIGHT_KEYS)}
 
 
 @dataclass
@@ -75,8 +76,8 @@ class LightCounts:
 
     @classmethod
     def from_values(cls, values: dict) -> LightCounts:
-        known = {key: values[key] or 0 for key in _LIGHT_KEYS if key in values}
-        if "ongoing" not in known and len(known) == len(_LIGHT_KEYS) - 1 and values.get("all") is not None:
+        known = {key: values[key] or 0 for key in LIGHT_KEYS if key in values}
+        if "ongoing" not in known and len(known) == len(LIGHT_KEYS) - 1 and values.get("all") is not None:
             # The lights partition the tasks, so the last one is what the others leave over.
             known["ongoing"] = values["all"] - sum(known.values())
             return cls(**known)
@@ -105,16 +106,17 @@ class Row:
 RANKINGS = {"overdue": "逾期最多", "rate": "完成率最低"}
 
 
-def rank_rows(rows: list[Row], order: str) -> list[Row]:
-    def rate(row: Row) -> float:
-        # completion_rate(), inlined: a province ranks 10,000 plans per page view.
-        total = row.counts.total
-        return row.counts.done / total if total else 1.0
+def ranking_key(red: int, done: int, total: int, order: str) -> tuple[float, float]:
+    """Where a plan or unit ranks: most overdue first, or lowest completion rate first (an empty
+    one counts as complete). completion_rate(), inlined: a province ranks 10,000 plans per view."""
+    rate = done / total if total else 1.0
+    return (rate, -red) if order == "rate" else (-red, rate)
 
-    if order == "rate":
-        rows.sort(key=lambda row: (rate(row), -row.counts.red, row.name))
-    else:
-        rows.sort(key=lambda row: (-row.counts.red, rate(row), row.name))
+
+def rank_rows(rows: list[Row], order: str) -> list[Row]:
+    rows.sort(
+        key=lambda row: (*ranking_key(row.counts.red, row.counts.done, row.counts.total, order), row.name)
+    )
     return rows
 
 
@@ -235,13 +237,11 @@ class RankedRows(Sequence[Row]):
     @classmethod
     def ranked(cls, entries: list[tuple[int, list[int]]], order: str) -> RankedRows:
         """As rank_rows orders plans (which have no name yet), ties by plan id."""
-        red, done = _LIGHT_INDEX[Light.RED], _LIGHT_INDEX[Light.DONE]
+        red, done = LIGHT_INDEX[Light.RED], LIGHT_INDEX[Light.DONE]
 
         def key(entry: tuple[int, list[int]]) -> tuple:
             plan_id, values = entry
-            total = sum(values)
-            rate = values[done] / total if total else 1.0
-            return (rate, -values[red], plan_id) if order == "rate" else (-values[red], rate, plan_id)
+            return (*ranking_key(values[red], values[done], sum(values), order), plan_id)
 
         return cls(sorted(entries, key=key))
 

@@ -22,11 +22,11 @@ from django.utils import timezone
 
 from ..light_window import light_window
 from ..models import Assignment, Plan, PlanTally, TallyAnchor, Task, UnitTally
-from ..models.lights import LIGHT_ORDER, Light, light_expression
+from ..models.lights import Light, light_expression
 from ..models.task_choices import TaskStatus
 from ..plans.unit_directory import unit_labels
 from ..raw_rows import fetch_rows
-from .counts import LightCounts, RankedRows, Row, rank_rows
+from .counts import LIGHT_INDEX, LIGHT_KEYS, LightCounts, RankedRows, Row, rank_rows
 
 # Deltas beyond this many rows are folded into the base at the next refresh.
 MAX_DELTAS = 50_000
@@ -125,8 +125,7 @@ def _moved(tasks: QuerySet[Task], anchor: TallyAnchor, day: datetime.date, cutof
 
 
 # Counts are kept as [red, yellow, green, ongoing, done] lists: 10,000 plans are read per page view.
-LIGHTS = tuple(str(light) for light in LIGHT_ORDER)
-_INDEX = {light: index for index, light in enumerate(LIGHTS)}
+LIGHTS, _INDEX = LIGHT_KEYS, LIGHT_INDEX
 _RED, _YELLOW, _DONE = _INDEX[Light.RED], _INDEX[Light.YELLOW], _INDEX[Light.DONE]
 
 
