@@ -225,6 +225,9 @@ def insert_reminders(rows: list[Row], now: datetime.datetime) -> int:
             "last_error": "",
             "created_at": stamp,
         },
+        # Unit and recipient have no database constraint (models.delivery.Reminder): a unit merged
+        # away or a person deleted since the batch was read gets no row.
+        existing=("unit", "recipient"),
     )
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from obligations.holidays import clear_calendar_cache
 from obligations.models import Membership, ProgressReport, Reminder, ReminderPolicy, SweepRun, Task
 from obligations.reminders import generate, run_daily_sweep
+from obligations.reminders.sweep import insert_reminders
 from obligations.workdays import PACKAGE_YEARS
 
 from .. import factories
@@ -262,3 +263,28 @@ def test_liaison_of_two_units_gets_a_row_per_unit(scene):
 
 def test_policy_singleton_is_used(policy):
     assert ReminderPolicy.current().pk == policy.pk == 1
+
+
+def test_rows_for_a_unit_or_person_gone_since_the_batch_was_read_are_not_written(scene):
+    # Unit and recipient carry no database constraint (the sweep's inserts are faster without
+    # one): the insert itself must drop rows whose unit or person no longer exists.
+    task = scene.task(datetime.date(2025, 3, 4))
+    a, la, sup = scene.unit_a.pk, scene.liaison_a.pk, scene.supervisor.pk
+    missing = 10**9
+    row = (task.pk, a, K.DUE_SOON, "T-1", task.deadline)
+    created = insert_reminders(
+        [(*row, la), (*row, missing), (task.pk, missing, K.DUE_SOON, "T-1", task.deadline, sup)],
+        at(MONDAY),
+    )
+    assert created == 1
+    assert keys() == {(*row, la)}
+
+
+def test_deleting_a_person_or_a_unit_still_removes_their_rows(scene):
+    late = scene.task(datetime.date(2025, 2, 26), scene.unit_a, scene.unit_b)  # escalated too
+    generate(MONDAY, at(MONDAY))
+    assert {k[5] for k in keys()} == {scene.liaison_a.pk, scene.liaison_b.pk, scene.supervisor.pk}
+    scene.liaison_a.delete()
+    late.assignments.filter(unit=scene.unit_b).delete()  # a unit with assignments is protected
+    scene.unit_b.delete()
+    assert {(k[1], k[5]) for k in keys(task_id=late.pk)} == {(scene.unit_a.pk, scene.supervisor.pk)}
