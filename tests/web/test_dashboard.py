@@ -293,3 +293,23 @@ def test_ledger_download_from_the_dashboard_keeps_its_filters(scene, as_user):
     texts = [row[2] for row in ledger.iter_rows(min_row=3, values_only=True)]
     red_in_plan2 = [scene.extra["red_c"].text, scene.extra["red_ac"].text]
     assert sorted(texts) == sorted(red_in_plan2)
+
+
+def test_filter_selects_show_the_choice_and_follow_renamed_plans(scene, as_user):
+    client = as_user(scene.supervisor)
+
+    def plan_options(params: dict) -> list[tuple[str, bool, str]]:
+        page = client.get(reverse("dashboard"), params).content.decode()
+        select = re.search(r'<select name="plan"[^>]*>(.*?)</select>', page, re.S).group(1)
+        return re.findall(r'<option value="([^"]*)"( selected)?>([^<]*)</option>', select)
+
+    first = plan_options({})
+    assert [selected for _, selected, _ in first] == [""] * len(first)  # 全部方案 by default
+    chosen = plan_options({"plan": scene.plan2.pk})
+    assert [value for value, selected, _ in chosen if selected] == [str(scene.plan2.pk)]
+    assert [(v, label) for v, _, label in chosen] == [(v, label) for v, _, label in first]
+    scene.plan2.title = "改名后的方案"
+    scene.plan2.save(update_fields=["title"])
+    renamed = dict((value, label) for value, _, label in plan_options({"plan": scene.plan2.pk}))
+    assert renamed[str(scene.plan2.pk)] == "改名后的方案（测政办发〔2026〕2号）"
+    assert plan_options({})[0] == ("", "", "全部方案")
