@@ -283,6 +283,9 @@ else:
 REMINDER_SEND_EVERY_MINUTES = env_int("REMINDER_SEND_EVERY_MINUTES", 1)
 # Tasks read per sweep batch: queries grow with batches, not with tasks.
 REMINDER_SWEEP_BATCH = env_int("REMINDER_SWEEP_BATCH", 2000)
+# PostgreSQL: database connections writing a sweep's batches at once (each batch is one INSERT ...
+# SELECT run by the database, so two keep two of its cores busy).
+REMINDER_SWEEP_CONNECTIONS = env_int("REMINDER_SWEEP_CONNECTIONS", 2)
 # A row or digest still "sending" after this long belonged to a sender that died; it is queued again.
 # Keep it well above EMAIL_TIMEOUT so a slow but live sender is never overtaken.
 REMINDER_CLAIM_TIMEOUT_SECONDS = env_int("REMINDER_CLAIM_TIMEOUT_SECONDS", 300)

@@ -1,10 +1,11 @@
 """The daily sweep: turn the policy and today's tasks into outbox rows, set-based and idempotent.
 
-Tasks are read in keyset-paginated batches (``REMINDER_SWEEP_BATCH``) with their assignments;
-recipients are loaded once; each batch's rows go in with one ``INSERT ... ON CONFLICT DO NOTHING``
-(the outbox's unique constraint drops what an earlier or concurrent sweep already wrote). So a
-sweep costs a fixed handful of queries per batch however many tasks or reminders a batch holds,
-and running it twice, or two at once, creates each reminder exactly once.
+Candidate tasks are read in keyset-paginated batches (``REMINDER_SWEEP_BATCH``) of ids; the
+day's steps and recipients are worked out once; each batch's rows are written by one
+``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` in the database (sweep_rows; the outbox's
+unique constraint drops what an earlier or concurrent sweep already wrote). So a sweep costs a
+fixed handful of queries per batch however many tasks or reminders a batch holds, and running it
+twice, or two at once, creates each reminder exactly once.
 """
 
 from __future__ import annotations
@@ -17,46 +18,29 @@ from dataclasses import asdict, dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Min, Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from ..dates import month_end
 from ..holidays import get_calendar
-from ..models import Assignment, ProgressReport, Reminder, ReminderPolicy, SweepRun, Task
+from ..models import ReminderPolicy, SweepRun, Task
 from .delivery_plan import plan_digests
-from .policy import (
-    PolicyValues,
-    WorkdayCounter,
-    due_soon_stage,
-    escalation_stage,
-    overdue_stage,
-    report_stage,
-)
+from .policy import PolicyValues, WorkdayCounter, report_stage
 from .recipients import Directory
 from .recurrence import refresh_recurring
-from .sql import adapter, insert_ignoring_conflicts
+from .sweep_rows import insert_batch, stage_rows, sweep_tables
+from .sweep_workers import write_batches
 
 logger = logging.getLogger(__name__)
-
-Kind = Reminder.Kind
-OVERDUE, ESCALATION, DUE_SOON, REPORT_DUE = (
-    Kind.OVERDUE.value,
-    Kind.ESCALATION.value,
-    Kind.DUE_SOON.value,
-    Kind.REPORT_DUE.value,
-)
-# (task_id, unit_id, kind, stage, deadline, recipient_id): the outbox's natural key.
-Row = tuple[int, int, str, str, datetime.date, int]
 
 
 @dataclass
 class SweepStats:
     tasks: int = 0
     batches: int = 0
-    candidates: int = 0
     created: int = 0
     occurrences: int = 0
     deliveries: int = 0  # chat and SMS digests planned
+    connections: int = 1  # database connections that wrote the batches
 
 
 def generate(
@@ -67,7 +51,6 @@ def generate(
     batch_size = batch_size or settings.REMINDER_SWEEP_BATCH
     policy = PolicyValues.from_model(ReminderPolicy.current())
     calendar = get_calendar()
-    directory = Directory.load()
     horizon = calendar.add_workdays(day, policy.horizon_workdays)
     report_step = report_stage(day, policy.monthly_report_day)
 
@@ -78,19 +61,29 @@ def generate(
         wanted |= Q(deadline_kind__in=[Task.DeadlineKind.ONGOING, Task.DeadlineKind.RECURRING])
     # Tasks that may be reminded about: published and not done.
     candidates = Task.objects.published().open().filter(wanted)
-    earliest = candidates.aggregate(first=Min("deadline"))["first"] or day
-    counter = WorkdayCounter(calendar, min(earliest, day), max(horizon, day))
+    deadlines = sorted(
+        candidates.filter(deadline__isnull=False).order_by().values_list("deadline", flat=True).distinct()
+    )
+    counter = WorkdayCounter(calendar, min([*deadlines[:1], day]), max(horizon, day))
+    stages = stage_rows(deadlines, day, policy, counter)
 
-    _roomier_sqlite_cache()
-    stats = SweepStats()
-    for batch in _batches(candidates, batch_size):
-        stats.batches += 1
-        stats.tasks += len(batch)
-        rows = _rows_for_batch(batch, day, policy, counter, directory, report_step)
-        stats.candidates += len(rows)
+    directory = Directory.load()
+
+    def session():
+        _roomier_sqlite_cache()
+        return sweep_tables(stages, directory)
+
+    def write(batch: list[int]) -> int:
         with transaction.atomic():
             _relaxed_commit()
-            stats.created += insert_reminders(rows, now)
+            return insert_batch(batch, day, report_step, now)
+
+    written = write_batches(
+        _batches(candidates, batch_size), session, write, settings.REMINDER_SWEEP_CONNECTIONS
+    )
+    stats = SweepStats(
+        tasks=written.tasks, batches=written.batches, created=written.created, connections=written.connections
+    )
     # The day's rows are all in: plan their chat and SMS digests (idempotent, like the rows).
     with transaction.atomic():
         stats.deliveries = plan_digests(now)
@@ -114,121 +107,14 @@ def _relaxed_commit() -> None:
             cursor.execute("SET LOCAL synchronous_commit = off")
 
 
-def _batches(queryset: QuerySet[Task], size: int) -> Iterator[list[tuple[int, datetime.date | None, str]]]:
+def _batches(queryset: QuerySet[Task], size: int) -> Iterator[list[int]]:
     last = 0
     while True:
-        batch = list(
-            queryset.filter(pk__gt=last).order_by("pk").values_list("pk", "deadline", "deadline_kind")[:size]
-        )
+        batch = list(queryset.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:size])
         if not batch:
             return
         yield batch
-        last = batch[-1][0]
-
-
-def _rows_for_batch(
-    batch: list[tuple[int, datetime.date | None, str]],
-    day: datetime.date,
-    policy: PolicyValues,
-    counter: WorkdayCounter,
-    directory: Directory,
-    report_step: str | None,
-) -> list[Row]:
-    task_ids = [task_id for task_id, _, _ in batch]
-    units: dict[int, list[int]] = {}
-    finished: set[tuple[int, int]] = set()  # (task, unit): a co-operating unit's part is done
-    for task_id, unit_id, role, status in (
-        Assignment.objects.filter(task_id__in=task_ids)
-        .order_by("task_id", "role", "position")
-        .values_list("task_id", "unit_id", "role", "status")
-    ):
-        task_units = units.setdefault(task_id, [])
-        # The lead (or, without one, the first unit) answers for the task until it is closed, so it
-        # is reminded even when its own part is done; others stop once theirs is (本单位已完成).
-        answers = role == Assignment.Role.LEAD or not task_units
-        if status == Assignment.Status.DONE and not answers:
-            finished.add((task_id, unit_id))
-        task_units.append(unit_id)
-
-    reported: set[tuple[int, int]] = set()
-    report_tasks = [
-        task_id
-        for task_id, _, kind in batch
-        if kind in (Task.DeadlineKind.ONGOING, Task.DeadlineKind.RECURRING)
-    ]
-    if report_step and report_tasks:
-        reported = set(
-            ProgressReport.objects.filter(task_id__in=report_tasks, period=day.replace(day=1)).values_list(
-                "task_id", "unit_id"
-            )
-        )
-
-    rows: set[Row] = set()
-    for task_id, deadline, kind in batch:
-        task_units = units.get(task_id)
-        if not task_units:
-            continue
-        liaisons = {
-            pair
-            for unit_id in task_units
-            if (task_id, unit_id) not in finished
-            for pair in directory.liaisons_of(unit_id)
-        }
-        if deadline is not None and deadline <= day:
-            overdue = counter.between(deadline, day) if deadline < day else 0
-            stage = overdue_stage(overdue, policy.overdue_daily_days, policy.overdue_weekly)
-            if stage:
-                rows.update((task_id, u, OVERDUE, stage, deadline, r) for u, r in liaisons)
-            stage = escalation_stage(overdue, policy.escalate_after_days)
-            if stage:
-                rows.update(
-                    (task_id, task_units[0], ESCALATION, stage, deadline, r) for r in directory.supervisors
-                )
-        if deadline is not None and deadline >= day:
-            stage = due_soon_stage(counter.between(day, deadline), policy.due_soon_offsets)
-            if stage:
-                rows.update((task_id, u, DUE_SOON, stage, deadline, r) for u, r in liaisons)
-        if report_step and kind in (Task.DeadlineKind.ONGOING, Task.DeadlineKind.RECURRING):
-            due = month_end(day)
-            rows.update(
-                (task_id, u, REPORT_DUE, report_step, due, r)
-                for u, r in liaisons
-                if (task_id, u) not in reported
-            )
-    # A stable order keeps concurrent sweeps from deadlocking on each other's rows (PostgreSQL).
-    return sorted(rows)
-
-
-_KEY = ["task", "unit", "kind", "stage", "deadline", "recipient"]
-
-
-def insert_reminders(rows: list[Row], now: datetime.datetime) -> int:
-    """Insert pending outbox rows, skipping any whose key exists; returns how many were new.
-
-    One statement per call (two on PostgreSQL) however many rows a batch produces.
-    """
-    adapt = adapter()
-    stamp = adapt(now)
-    return insert_ignoring_conflicts(
-        Reminder,
-        _KEY,
-        [
-            (task, unit, kind, stage, adapt(deadline), recipient)
-            for task, unit, kind, stage, deadline, recipient in rows
-        ],
-        constants={
-            "message": "",
-            "due_at": stamp,
-            "status": Reminder.Status.PENDING.value,
-            "attempts": 0,
-            "claim_token": "",
-            "last_error": "",
-            "created_at": stamp,
-        },
-        # Unit and recipient have no database constraint (models.delivery.Reminder): a unit merged
-        # away or a person deleted since the batch was read gets no row.
-        existing=("unit", "recipient"),
-    )
+        last = batch[-1]
 
 
 # --- The daily run, with its lock and record ------------------------------------------------------

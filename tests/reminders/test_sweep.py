@@ -14,7 +14,8 @@ from django.utils import timezone
 from obligations.holidays import clear_calendar_cache
 from obligations.models import Membership, ProgressReport, Reminder, ReminderPolicy, SweepRun, Task
 from obligations.reminders import generate, run_daily_sweep
-from obligations.reminders.sweep import insert_reminders
+from obligations.reminders.recipients import Directory
+from obligations.reminders.sweep_rows import insert_batch, sweep_tables
 from obligations.workdays import PACKAGE_YEARS
 
 from .. import factories
@@ -265,22 +266,24 @@ def test_policy_singleton_is_used(policy):
     assert ReminderPolicy.current().pk == policy.pk == 1
 
 
-def test_rows_for_a_unit_or_person_gone_since_the_batch_was_read_are_not_written(scene):
-    # Unit and recipient carry no database constraint (the sweep's inserts are faster without
-    # one): the insert itself must drop rows whose unit or person no longer exists.
+def test_rows_for_a_task_or_person_gone_since_the_sweep_began_are_not_written(scene, monkeypatch):
+    # Task, unit and recipient carry no database constraint (the sweep's inserts are faster
+    # without one): the insert itself must drop rows whose task or person no longer exists.
     task = scene.task(datetime.date(2025, 3, 4))
-    a, la, sup = scene.unit_a.pk, scene.liaison_a.pk, scene.supervisor.pk
+    a, la = scene.unit_a.pk, scene.liaison_a.pk
     missing = 10**9
-    row = (task.pk, a, K.DUE_SOON, "T-1", task.deadline)
-    created = insert_reminders(
-        [(*row, la), (*row, missing), (task.pk, missing, K.DUE_SOON, "T-1", task.deadline, sup)],
-        at(MONDAY),
-    )
-    assert created == 1
-    assert keys() == {(*row, la)}
+    loaded = Directory.load()
+    loaded.liaisons[a] = [*loaded.liaisons[a], (a, missing)]  # a liaison deleted after the load
+    loaded.supervisors = [*loaded.supervisors, missing]
+    monkeypatch.setattr(Directory, "load", classmethod(lambda cls: loaded))
+    assert generate(MONDAY, at(MONDAY)).created == 1
+    assert keys() == {(task.pk, a, K.DUE_SOON, "T-1", task.deadline, la)}
+    stages = [(task.deadline, K.DUE_SOON.value, "T-1")]
+    with sweep_tables(stages, loaded):
+        assert insert_batch([missing], MONDAY, None, at(MONDAY)) == 0  # a task deleted meanwhile
 
 
-def test_deleting_a_person_or_a_unit_still_removes_their_rows(scene):
+def test_deleting_a_task_a_person_or_a_unit_still_removes_their_rows(scene):
     late = scene.task(datetime.date(2025, 2, 26), scene.unit_a, scene.unit_b)  # escalated too
     generate(MONDAY, at(MONDAY))
     assert {k[5] for k in keys()} == {scene.liaison_a.pk, scene.liaison_b.pk, scene.supervisor.pk}
@@ -288,3 +291,5 @@ def test_deleting_a_person_or_a_unit_still_removes_their_rows(scene):
     late.assignments.filter(unit=scene.unit_b).delete()  # a unit with assignments is protected
     scene.unit_b.delete()
     assert {(k[1], k[5]) for k in keys(task_id=late.pk)} == {(scene.unit_a.pk, scene.supervisor.pk)}
+    Task.objects.filter(pk=late.pk).delete()
+    assert not Reminder.objects.exists()
