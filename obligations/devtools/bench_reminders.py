@@ -127,6 +127,8 @@ def _run(ctx: BenchContext, vendors: MockVendors, robot_units: int) -> dict:
         "batches": first.batches,
         "reminders_created": first.created,
         "sweep_seconds": first_seconds,
+        # Queries of the sweep's own connection: with several, the batches' INSERTs run on the others.
+        "sweep_connections": first.connections,
         "sweep_queries": first_queries,
         "queries_per_batch": round(first_queries / max(first.batches, 1), 1),
         "second_sweep_seconds": second_seconds,
