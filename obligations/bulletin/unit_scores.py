@@ -218,30 +218,21 @@ def month_window(month: datetime.date, today: datetime.date) -> Window:
 
 
 def compute_month(
-    month: datetime.date,
-    today: datetime.date,
-    rules: ScoringRules,
-    tallies: Tallies | None = None,
-    only_units: set[int] | None = None,
+    month: datetime.date, today: datetime.date, rules: ScoringRules, tallies: Tallies | None = None
 ) -> list[ScoreLine]:
     """Every unit's score for ``month``, counted now (up to today while the month runs).
 
     ``tallies``: the month's per-unit tallies of every published task, when the caller has them
-    (an unfiltered monthly bulletin counts exactly those). ``only_units``: just these units (a
-    unit's score depends on its own counts alone, so theirs are the same as in the full table).
+    (an unfiltered monthly bulletin counts exactly those).
     """
     month = month.replace(day=1)
     window = month_window(month, today)
     closed = window.end < today
     if tallies is None:
-        tallies = count_period(
-            tasks_of_period(window), window, get_calendar(), total=False, only_units=only_units
-        )
+        tallies = count_period(tasks_of_period(window), window, get_calendar(), total=False)
     missed = missed_reports(window, ReminderPolicy.current().monthly_report_day) if closed else {}
     returned = returned_completions(window)
     unit_ids = {pk for pk, tally in tallies.units.items() if tally.tasks} | set(missed) | set(returned)
-    if only_units is not None:
-        unit_ids &= only_units
     names = dict(_scored_units().filter(pk__in=unit_ids).values_list("pk", "name"))
     lines = []
     for unit_id in unit_ids:
@@ -358,17 +349,6 @@ def month_table(
         live=True,
         months=[month],
     ).rank()
-
-
-def unit_month_scores(month: datetime.date, today: datetime.date, unit_ids: set[int]) -> dict[int, Decimal]:
-    """These units' scores for ``month``, as month_table has them: a city's ledger needs its own
-    units' scores, and counting the whole province's month for them cost seconds at 1M tasks."""
-    month = month.replace(day=1)
-    if month_end(month) < today:
-        lines = month_table(month, today).lines
-    else:
-        lines = compute_month(month, today, RuleBook.load().for_month(month), only_units=unit_ids)
-    return {line.unit_id: line.score for line in lines if line.unit_id in unit_ids}
 
 
 def average_table(

@@ -12,7 +12,7 @@ The status of a task that was still open is today's (the model keeps no history 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -124,17 +124,12 @@ class UnitCounts:
         return self.done / self.tasks if self.tasks else 0.0
 
 
-# The month's 考核 scores: unit id -> score, or a function of the unit ids that returns them.
-ScoreSource = Mapping[int, object] | Callable[[set[int]], Mapping[int, object]]
-
-
 class Summary:
     """Counts per unit (a task counts for every unit on it) and in total (each task once)."""
 
-    def __init__(self, only_units: set[int] | None = None, scores: ScoreSource | None = None) -> None:
+    def __init__(self, only_units: set[int] | None = None, scores: dict | None = None) -> None:
         self.only_units = only_units
-        # unit id -> the month's 考核 score, or a function giving them for the units counted
-        self.scores = scores or {}
+        self.scores = scores or {}  # unit id -> the month's 考核 score
         self.units: dict[int, UnitCounts] = {}
         self.total = UnitCounts("合计")
 
@@ -153,14 +148,11 @@ class Summary:
                 continue
             counts = self.units.get(unit_id)
             if counts is None:
-                counts = self.units[unit_id] = UnitCounts(*names[unit_id])
+                counts = self.units[unit_id] = UnitCounts(*names[unit_id], score=self.scores.get(unit_id))
             counts.add(unit_light(light, unit_id in parts_done))
 
     def unit_rows(self) -> list[UnitCounts]:
         """Most tasks first, then by name; a name two units share gets its jurisdiction added."""
-        scores = self.scores(set(self.units)) if callable(self.scores) else self.scores
-        for unit_id, counts in self.units.items():
-            counts.score = scores.get(unit_id)
         rows = sorted(self.units.values(), key=lambda c: (-c.tasks, c.name, c.place))
         seen: dict[str, int] = {}
         for counts in rows:

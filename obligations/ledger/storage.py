@@ -21,7 +21,7 @@ from django.db.models import QuerySet
 from django.http import FileResponse
 from django.utils import timezone
 
-from ..bulletin.unit_scores import unit_month_scores
+from ..bulletin.unit_scores import month_table
 from ..dates import month_label
 from ..models import LedgerExport, Plan, Task, Unit
 from ..models.lights import Light
@@ -82,10 +82,11 @@ def build_ledger(
 ) -> int:
     """Write one ledger to ``dest`` (path or binary file), limited to what ``user`` may see."""
     query = LedgerQuery(filters, scope=_scope_for(user), day=day)
-    # The month's 考核 scores of the units in the summary (stored once the month has closed;
-    # counted up to today before), asked for once the rows have named those units.
-    as_of = day or timezone.localdate()
-    summary = Summary(query.unit_ids, lambda unit_ids: unit_month_scores(filters.month, as_of, unit_ids))
+    # The month's 考核 scores (stored once the month has closed; counted up to today before).
+    scores = {
+        line.unit_id: line.score for line in month_table(filters.month, day or timezone.localdate()).lines
+    }
+    summary = Summary(query.unit_ids, scores)
     meta = LedgerMeta(
         title=ledger_title(filters.month),
         as_of=query.day,

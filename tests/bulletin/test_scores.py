@@ -15,7 +15,6 @@ from obligations.bulletin.unit_scores import (
     explain,
     month_table,
     store_month,
-    unit_month_scores,
     year_to_date,
 )
 from obligations.holidays import get_calendar
@@ -121,13 +120,3 @@ def test_dashboard_aggregate_agrees_with_the_general_tables(score_world, django_
     by_unit = {x.unit_id: x for x in year.lines}
     assert (by_unit[w.a.pk].months, by_unit[w.a.pk].score) == (2, Decimal("95.23"))
     assert {x.unit_id: x.score for x in month.lines} == {w.a.pk: Decimal("95.20"), w.b.pk: Decimal("93.00")}
-
-
-@pytest.mark.parametrize("today", [datetime.date(2025, 3, 21), TODAY], ids=["running month", "closed month"])
-def test_a_few_units_scores_are_theirs_in_the_full_table(score_world, today):
-    """The ledger asks for its own units' scores only: each must equal the full table's."""
-    w = score_world
-    full = {line.unit_id: line.score for line in month_table(MONTH, today).lines}
-    assert {w.a.pk, w.b.pk} <= set(full)
-    for wanted in ({w.a.pk}, {w.b.pk}, {w.a.pk, w.b.pk}, {w.a.pk, w.group.pk}):
-        assert unit_month_scores(MONTH, today, wanted) == {pk: full[pk] for pk in wanted if pk in full}
