@@ -241,13 +241,11 @@ class Day:
                 logs = "\n---\n".join(cluster.log(3000) for cluster in self.running)
                 digests = Counter(DigestEmail.objects.values_list("status", flat=True))
                 rows = Counter(
-                    Reminder.objects.exclude(status="sent").values_list(
-                        "status",
-                        "kind",
-                        "digest__status",
-                        "attempts",
-                        "attempt_started_at__isnull",
-                        "last_error",
+                    (status, kind, digest, attempts, started is None, error)
+                    for status, kind, digest, attempts, started, error in Reminder.objects.exclude(
+                        status="sent"
+                    ).values_list(
+                        "status", "kind", "digest__status", "attempts", "attempt_started_at", "last_error"
                     )
                 )
                 deliveries = Counter(Delivery.objects.values_list("channel", "status"))
@@ -303,7 +301,9 @@ def test_a_day_of_kill_9_loses_no_reminder_and_counts_only_real_tries(tmp_path):
             REMINDER_CLAIM_TIMEOUT_SECONDS=str(CLAIM_TIMEOUT),
             REMINDER_RETRY_BASE_SECONDS="1",  # the refused address: retries after 1, 2, 4, 8 s
             REMINDER_DIGEST_BATCH=str(BATCH),
-            REMINDER_SWEEP_BATCH="2",  # a sweep slow enough to kill in the middle
+            # One task a batch: the database writes each batch in one statement, so only many small
+            # batches keep the sweep slow enough to be seen (and killed) half way.
+            REMINDER_SWEEP_BATCH="1",
             REMINDER_SWEEP_STALE_SECONDS="6",
         )
         day = Day(env, tmp_path, server, vendors)
