@@ -138,7 +138,7 @@ class Reminder(ClaimedSend):
     # No database constraints on task, unit and recipient: checking them cost a first sweep about
     # half its time (a row lock on the referenced task, unit and person for every inserted row).
     # Deleting one still removes its rows (Django's CASCADE), and the sweep inserts only rows whose
-    # task, unit and recipient exist (sweep.insert_reminders). Rows are written for published
+    # task, unit and recipient exist (sweep_rows.insert_batch). Rows are written for published
     # tasks only, and tasks are deleted only from draft plans (plans.review).
     # The unique key below starts with task, so the foreign key needs no index of its own.
     task = models.ForeignKey(

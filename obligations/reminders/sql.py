@@ -22,14 +22,11 @@ def insert_ignoring_conflicts(
     columns: Sequence[str],
     rows: Sequence[Sequence[object]],
     constants: Mapping[str, object] | None = None,
-    existing: Sequence[str] = (),
 ) -> int:
     """INSERT ... ON CONFLICT DO NOTHING; returns how many rows were new.
 
     ``rows`` hold the values of ``columns``; ``constants`` gives fields with the same value in
     every row. Values must already be adapted for the database (``adapter()`` for dates and times).
-    ``existing`` names foreign keys among ``columns`` whose target must exist for a row to go in
-    (a set-based check, for keys without a database constraint).
     """
     if not rows:
         return 0
@@ -41,41 +38,19 @@ def insert_ignoring_conflicts(
     fixed = [quote(meta.get_field(name).column) for name in constants]
     names = ", ".join(varying + fixed)
     if connection.vendor == "postgresql":
-        guard = _existence_guard(model, existing, lambda name: "s." + quote(meta.get_field(name).column))
-        return _copy_insert(table, varying, fixed, list(constants.values()), rows, guard)
-    guard = _existence_guard(model, existing, lambda name: "%s")
+        return _copy_insert(table, varying, fixed, list(constants.values()), rows)
     placeholders = ", ".join(["%s"] * (len(varying) + len(fixed)))
     tail = tuple(constants.values())
-    positions = [list(columns).index(name) for name in existing]
     with connection.cursor() as cursor:
         cursor.executemany(
-            f"INSERT INTO {table} ({names}) SELECT {placeholders} WHERE {guard} ON CONFLICT DO NOTHING",
-            [(*row, *tail, *(row[i] for i in positions)) for row in rows],
+            f"INSERT INTO {table} ({names}) VALUES ({placeholders}) ON CONFLICT DO NOTHING",  # noqa: S608
+            [(*row, *tail) for row in rows],
         )
         return max(cursor.rowcount, 0)
 
 
-def _existence_guard(model: type[models.Model], existing: Sequence[str], value) -> str:
-    """``EXISTS`` conditions (or "1 = 1") for the targets of ``existing`` foreign keys; ``value``
-    gives the SQL for a key's value in the row being inserted."""
-    quote = connection.ops.quote_name
-    conditions = []
-    for name in existing:
-        target = model._meta.get_field(name).related_model._meta
-        conditions.append(
-            f"EXISTS (SELECT 1 FROM {quote(target.db_table)} t "  # noqa: S608 - names from the model
-            f"WHERE t.{quote(target.pk.column)} = {value(name)})"
-        )
-    return " AND ".join(conditions) or "1 = 1"
-
-
 def _copy_insert(
-    table: str,
-    varying: list[str],
-    fixed: list[str],
-    values: list[object],
-    rows: Sequence[Sequence[object]],
-    guard: str,
+    table: str, varying: list[str], fixed: list[str], values: list[object], rows: Sequence[Sequence[object]]
 ) -> int:
     columns = ", ".join(varying)
     staging = connection.ops.quote_name(f"tmp_{zlib.crc32(f'{table}:{columns}'.encode()):08x}")
@@ -97,8 +72,8 @@ def _copy_insert(
                 }
             )
         cursor.execute(
-            f"INSERT INTO {table} ({', '.join(varying + fixed)}) SELECT {select} FROM {staging} s "  # noqa: S608
-            f"WHERE {guard} ON CONFLICT DO NOTHING",
+            f"INSERT INTO {table} ({', '.join(varying + fixed)}) SELECT {select} FROM {staging} "  # noqa: S608
+            "ON CONFLICT DO NOTHING",
             values,
         )
         created = max(cursor.rowcount, 0)
