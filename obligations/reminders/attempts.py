@@ -9,8 +9,9 @@ it was handing over, so an attempt is counted only when a send really starts:
 1. the sender does everything that needs no far side first: renders the message, opens its
    connection (one that cannot be opened is a failed try, counted by ``Attempt.failed``);
 2. ``Attempt.start`` re-confirms the claim and, in the same conditional UPDATE, counts the try
-   (attempts + 1) and stamps ``attempt_started_at``; the rows the item carries get the same mark
-   in the same transaction; then the message is handed over;
+   (attempts + 1) and stamps ``attempt_started_at`` (a 催办's other rows get the same mark in the
+   same transaction; a digest's rows take the digest's count when it concludes); then the message
+   is handed over;
 3. ``Attempt.succeeded`` or ``Attempt.failed`` records the outcome and counts nothing again.
 
 ``reclaim`` reads the mark after a crash or a stall: a claim that never started goes back to
@@ -90,6 +91,9 @@ class Attempt:
     now: datetime.datetime  # the pass's time: backoff runs from it
     clock: Callable[[], datetime.datetime]  # the time to stamp
     rows: Sequence[int] = ()
+    # False: the rows are not marked as each try starts (a digest's thousands of rows); they take
+    # the item's count when it concludes (failed here, sent in outbox.settle_rows, or reclaimed).
+    rows_marked_at_start: bool = True
     record: dict[str, object] = field(default_factory=dict)  # fields to write with either outcome
     started: bool = False
     error: str = ""
@@ -108,7 +112,7 @@ class Attempt:
         with transaction.atomic():
             if not self._item().update(**mark):
                 return False
-            if self.rows:
+            if self.rows and self.rows_marked_at_start:
                 self._rows().update(**mark)
         self.attempts += 1
         self.started = True
@@ -143,6 +147,8 @@ class Attempt:
         with transaction.atomic():
             self._item().update(**values, **self.record)
             if self.rows:
+                if not self.rows_marked_at_start:
+                    values = {**values, "attempts": attempts, "attempt_started_at": self.clock()}
                 self._rows().update(**values)
         self.attempts = attempts
         self.error = error

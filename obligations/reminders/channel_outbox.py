@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime
 import logging
 import uuid
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -49,6 +49,7 @@ C = Delivery.Channel
 S = Delivery.Status
 LANES = [C.WECOM_APP, C.SMS, C.WECOM_ROBOT, C.DINGTALK]
 NOTHING_LEFT = "提醒均已取消或任务已办结，无需发送。"
+DAY_ROWS_KEPT = 4  # batches' worth of people and units whose rows a pass keeps for the next lane
 
 
 def message_id(pk: int) -> str:
@@ -64,6 +65,9 @@ class ChannelSender:
         self._http: Http | None = None
         self._app: WecomAppChannel | None = None
         self._sms: SmsChannel | None = None
+        # The day's rows of recently sent people and units: lanes take turns a batch at a time, so
+        # the 企业微信 and SMS lanes (and the two robot lanes) read each person's (unit's) rows once.
+        self._day_rows: OrderedDict[tuple[str, int, datetime.date], list[Line]] = OrderedDict()
 
     @property
     def http(self) -> Http:
@@ -111,20 +115,9 @@ class ChannelSender:
         found: dict[int, list[Line]] = defaultdict(list)
 
         def rows_by_day(keyed: dict[tuple[int, datetime.date], list[int]], field: str, kinds: list[str]):
-            if not keyed:
-                return
-            days = {day for _, day in keyed}
-            start, end = day_window(min(days))[0], day_window(max(days))[1]
-            owners = {owner for owner, _ in keyed}
-            queryset = (
-                Reminder.objects.filter(**{f"{field}__in": list(owners)}, kind__in=kinds)
-                .filter(due_at__gte=start, due_at__lt=end)
-                .exclude(status=Reminder.Status.CANCELLED)
-            )
-            for line in load_lines(queryset):
-                owner = line.recipient_id if field == "recipient_id" else line.unit_id
-                for pk in keyed.get((owner, timezone.localdate(line.due_at)), []):
-                    found[pk].append(line)
+            for (owner, day), lines in self._rows_of_day(list(keyed), field, kinds).items():
+                for pk in keyed[(owner, day)]:
+                    found[pk].extend(lines)
 
         people: dict[tuple[int, datetime.date], list[int]] = defaultdict(list)
         units: dict[tuple[int, datetime.date], list[int]] = defaultdict(list)
@@ -167,6 +160,37 @@ class ChannelSender:
                 for pk in requests.get((line.stage, line.unit_id), []):
                     found[pk].append(line)
         return {pk: [line for line in lines if not stale_reason(line)] for pk, lines in found.items()}
+
+    def _rows_of_day(
+        self, keys: list[tuple[int, datetime.date]], field: str, kinds: list[str]
+    ) -> dict[tuple[int, datetime.date], list[Line]]:
+        """The live rows of each (person or unit, day), read once for every lane of the pass."""
+        wanted = {key: self._day_rows.get((field, *key)) for key in keys}
+        missing = [key for key, lines in wanted.items() if lines is None]
+        if missing:
+            days = {day for _, day in missing}
+            start, end = day_window(min(days))[0], day_window(max(days))[1]
+            queryset = (
+                Reminder.objects.filter(
+                    **{f"{field}__in": list({owner for owner, _ in missing})}, kind__in=kinds
+                )
+                .filter(due_at__gte=start, due_at__lt=end)
+                .exclude(status=Reminder.Status.CANCELLED)
+            )
+            loaded: dict[tuple[int, datetime.date], list[Line]] = {key: [] for key in missing}
+            for line in load_lines(queryset):
+                owner = line.recipient_id if field == "recipient_id" else line.unit_id
+                lines = loaded.get((owner, timezone.localdate(line.due_at)))
+                if lines is not None:
+                    lines.append(line)
+            wanted.update(loaded)
+            for key, lines in loaded.items():
+                self._day_rows[(field, *key)] = lines
+        for key in keys:
+            self._day_rows.move_to_end((field, *key))
+        while len(self._day_rows) > DAY_ROWS_KEPT * self._size():
+            self._day_rows.popitem(last=False)
+        return {key: lines or [] for key, lines in wanted.items()}
 
     def _mentions(self, unit_ids: set[int]) -> dict[int, list[tuple[str, str]]]:
         """unit -> [(企业微信 user id, mobile)] of its active liaisons."""

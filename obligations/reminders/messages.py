@@ -268,14 +268,37 @@ def manual_email(rows: list[Line], today: datetime.date) -> EmailMultiAlternativ
 NOTIFICATION_COLUMNS = ["user", "title", "body", "url", "reminder"]
 
 
-def notification_row(row: Line, today: datetime.date, counter: WorkdayCounter) -> tuple:
-    """A Notification as a row for NOTIFICATION_COLUMNS."""
+# A day's in-app notice names this many tasks per section; the task list shows them all.
+NOTICE_ITEMS_PER_SECTION = 3
+
+
+def digest_notification_row(rows: list[Line], today: datetime.date, counter: WorkdayCounter) -> tuple:
+    """One person's in-app notice for the day, like the e-mail digest (rows sorted by pk: the first
+    row keys the notice, so a digest tried again never notifies twice). A single task reads as
+    that task's reminder and links to it; several read as the digest's sections."""
+    sections = sections_for(rows, today, counter)
+    if len(sections) == 1 and sections[0].count == 1:
+        first = next(row for row in rows if row.kind == sections[0].kind)
+        item = sections[0].items[0]
+        return (
+            first.recipient_id,
+            f"【{first.kind_label}】{short(first.task_text, 40)}",
+            f"{'、'.join(item.units)}：{item.detail}",
+            task_path(first.task_id),
+            rows[0].pk,
+        )
+    total = sum(section.count for section in sections)
+    lines = []
+    for section in sections:
+        names = "；".join(short(item.text, 30) for item in section.items[:NOTICE_ITEMS_PER_SECTION])
+        more = "等" if section.count > NOTICE_ITEMS_PER_SECTION else ""
+        lines.append(f"{section.title}（{section.count} 项）：{names}{more}")
     return (
-        row.recipient_id,
-        f"【{row.kind_label}】{short(row.task_text, 40)}",
-        f"{row.unit_name}：{detail(row, today, counter)}",
-        task_path(row.task_id),
-        row.pk,
+        rows[0].recipient_id,
+        f"【督办提醒】{chinese_date(today)}：{total} 项任务需要您关注",
+        "\n".join(lines)[:2000],
+        reverse("task_list"),
+        rows[0].pk,
     )
 
 

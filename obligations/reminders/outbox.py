@@ -47,7 +47,19 @@ from functools import partial
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Case,
+    DateTimeField,
+    Exists,
+    F,
+    OuterRef,
+    PositiveSmallIntegerField,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from ..holidays import get_calendar
@@ -176,7 +188,9 @@ class Sender:
         ``within`` narrows the read-back to an indexed set the claim wrote (e.g. the batch's digests).
         """
         claim(queryset, token, self.now, **extra)
-        lines = load_lines((within or Reminder.objects).filter(status=Status.SENDING, claim_token=token))
+        lines = load_lines(
+            (Reminder.objects if within is None else within).filter(status=Status.SENDING, claim_token=token)
+        )
         live, stale = [], defaultdict(list)
         for line in lines:
             reason = stale_reason(line)
@@ -191,9 +205,12 @@ class Sender:
             self.stats.cancelled += len(ids)
         return live
 
-    def _notify(self, lines: list[Line]) -> None:
-        rows = [messages.notification_row(line, self.today, self.counter) for line in lines]
-        with transaction.atomic():  # one commit, not one per row
+    def _notify(self, people: list[list[Line]]) -> None:
+        """One in-app notice per person for the rows given (their day's digest)."""
+        rows = [
+            messages.digest_notification_row(lines, self.today, self.counter) for lines in people if lines
+        ]
+        with transaction.atomic():  # one commit, not one per notice
             insert_ignoring_conflicts(
                 Notification,
                 messages.NOTIFICATION_COLUMNS,
@@ -288,8 +305,11 @@ class Sender:
                 return
             token = uuid.uuid4().hex
             lines = self._claim(Reminder.objects.filter(pk__in=ids), token, digest=None)
+            by_person: dict[int, list[Line]] = defaultdict(list)
+            for line in lines:
+                by_person[line.recipient_id].append(line)
             with transaction.atomic():
-                self._notify(lines)
+                self._notify(list(by_person.values()))
                 self._mark_sent([line.pk for line in lines], token)
             self.stats.in_app_only += len(lines)
 
@@ -349,21 +369,44 @@ class Sender:
         by_recipient: dict[int, list[Line]] = defaultdict(list)
         for line in rows:
             by_recipient[line.recipient_id].append(line)
-        self._notify(rows)  # in-app delivery does not wait for the mail server
+        # In-app delivery does not wait for the mail server: each digest's notice is written with
+        # its first claim (a digest tried again has one already).
+        self._notify([by_recipient.get(r, []) for r, d in digests.items() if d.attempts == 0])
         sent: list[int] = []
         try:
             for recipient_id, digest in digests.items():
                 if self._send_one(digest, by_recipient.get(recipient_id, []), token):
                     sent.append(digest.pk)
         finally:
-            # Rows follow their digests: one UPDATE by the (indexed) digest ids of this batch.
-            Reminder.objects.filter(digest_id__in=sent, claim_token=token, status=Status.SENDING).update(
-                status=Status.SENT,
-                sent_at=Subquery(DigestEmail.objects.filter(pk=OuterRef("digest_id")).values("sent_at")[:1]),
-                last_error="",
-                next_attempt_at=None,
-            )
+            self._settle_sent(sent, token)
         return True
+
+    def _settle_sent(self, sent: list[int], token: str) -> None:
+        """Rows follow their sent digests: one UPDATE by the (indexed) digest ids of the batch, each
+        digest's time and count of tries given as constants (per-row subqueries cost twice as much)."""
+        if not sent:
+            return
+        done = list(
+            DigestEmail.objects.filter(pk__in=sent, status=DigestEmail.Status.SENT).values_list(
+                "pk", "sent_at", "attempts"
+            )
+        )
+        if not done:
+            return
+        Reminder.objects.filter(
+            digest_id__in=[pk for pk, _, _ in done], claim_token=token, status=Status.SENDING
+        ).update(
+            status=Status.SENT,
+            sent_at=Case(
+                *(When(digest_id=pk, then=Value(at)) for pk, at, _ in done), output_field=DateTimeField()
+            ),
+            attempts=Case(
+                *(When(digest_id=pk, then=Value(tries)) for pk, _, tries in done),
+                output_field=PositiveSmallIntegerField(),
+            ),
+            last_error="",
+            next_attempt_at=None,
+        )
 
     def _send_one(self, digest: DigestEmail, lines: list[Line], token: str) -> bool:
         """Send one claimed digest; True when it went out."""
@@ -381,7 +424,13 @@ class Sender:
         # it expire and another sender took it over, this digest is theirs now. (Its rows are only
         # reclaimed together with it; see reclaim_stuck.)
         attempt = self._attempt(
-            DigestEmail, digest.pk, token, digest.attempts, rows=ids, record={"subject": message.subject}
+            DigestEmail,
+            digest.pk,
+            token,
+            digest.attempts,
+            rows=ids,
+            rows_marked_at_start=False,
+            record={"subject": message.subject},
         )
         outcome = self._try(attempt, message)
         if outcome is Outcome.SENT:
@@ -437,15 +486,21 @@ def cancel_stale() -> int:
     return cancelled
 
 
+def _from_digest(field: str) -> Subquery:
+    return Subquery(DigestEmail.objects.filter(pk=OuterRef("digest_id")).values(field)[:1])
+
+
 def settle_rows(queryset: QuerySet[Reminder]) -> int:
-    """Rows whose digest went out are sent, at the digest's time (one UPDATE for many digests).
+    """Rows whose digest went out are sent, at the digest's time and with its count of tries (one
+    UPDATE for many digests; a digest's rows are not written as each try starts).
 
     The digest row is what records delivery; until this runs after a crash, its rows still say
     "sending", and reclaim_stuck settles them here instead of queueing them again.
     """
     return queryset.filter(status=Status.SENDING, digest__status=DigestEmail.Status.SENT).update(
         status=Status.SENT,
-        sent_at=Subquery(DigestEmail.objects.filter(pk=OuterRef("digest_id")).values("sent_at")[:1]),
+        sent_at=_from_digest("sent_at"),
+        attempts=_from_digest("attempts"),
         last_error="",
         next_attempt_at=None,
     )
@@ -461,14 +516,20 @@ def reclaim_stuck(now: datetime.datetime, max_attempts: int) -> int:
     held = Q(digest__status=DigestEmail.Status.SENDING, digest__claimed_at__gte=cutoff)
     rows = Reminder.objects.filter(status=Status.SENDING, claimed_at__lt=cutoff).exclude(held)
     in_digest = rows.filter(digest__isnull=False)
-    # Rows follow their digest: failed with it (and its words), else queued again with it.
+    # Rows follow their digest, with its count and words: failed with it, else queued again with it.
     total += in_digest.filter(digest__status=DigestEmail.Status.FAILED).update(
         status=Status.FAILED,
         claim_token="",
         next_attempt_at=None,
-        last_error=Subquery(DigestEmail.objects.filter(pk=OuterRef("digest_id")).values("last_error")[:1]),
+        attempts=_from_digest("attempts"),
+        last_error=_from_digest("last_error"),
     )
-    total += reclaim(in_digest, None)
+    total += in_digest.update(
+        status=Status.PENDING,
+        claim_token="",
+        attempts=_from_digest("attempts"),
+        last_error=_from_digest("last_error"),
+    )
     total += reclaim(rows.filter(digest__isnull=True), max_attempts)  # 催办 and in-app rows
     total += reclaim(Delivery.objects.filter(claimed_at__lt=cutoff), max_attempts)  # chat and SMS
     return total

@@ -463,7 +463,11 @@ def test_a_day_of_kill_9_loses_no_reminder_and_counts_only_real_tries(tmp_path):
     assert set(Reminder.objects.filter(status="failed").values_list("recipient__email", flat=True)) == {
         REFUSED
     }
-    assert Notification.objects.count() == rows  # in-app: each reminder once, whatever the crashes
+    # In-app: each person's day once and each 催办 once per person, whatever the crashes.
+    notices = Counter(Notification.objects.exclude(reminder__kind="manual").values_list("user_id", flat=True))
+    assert notices == Counter(DigestEmail.objects.values_list("recipient_id", flat=True))
+    asked = Reminder.objects.filter(kind="manual").values_list("stage", "recipient_id").distinct()
+    assert Notification.objects.filter(reminder__kind="manual").count() == len(set(asked))
 
     # Every chat and SMS message reached its vendor, once, but for the same window: a message the
     # vendor took as its sender died goes out once more (same X-Tracker-Message-Id), nothing else

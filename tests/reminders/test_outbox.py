@@ -59,11 +59,18 @@ def test_one_digest_per_recipient_with_every_due_task(scene, settings):
     digest = DigestEmail.objects.get(recipient=scene.liaison_a)
     assert (digest.status, digest.day, digest.subject) == ("sent", MONDAY, message.subject)
     assert digest.reminders.count() == 3
-    # In-app: a notification per reminder, linking to the task.
-    notes = Notification.objects.filter(user=scene.liaison_a)
-    assert notes.count() == 3
-    assert set(notes.values_list("url", flat=True)) == {f"/tasks/{t.pk}/" for t in (overdue, soon, both)}
-    assert notes.filter(title__startswith="【逾期提醒】").count() == 1
+    # In-app: one notice per person and day, like the e-mail: its sections, linking to the task list.
+    [note] = Notification.objects.filter(user=scene.liaison_a)
+    assert note.title == "【督办提醒】2025年3月3日：3 项任务需要您关注"
+    assert note.body.splitlines() == [
+        "逾期未办结（1 项）：落实<b>减税降费</b>政策 & 清理拖欠账款",
+        f"即将到期（2 项）：{both.text}；{soon.text}",
+    ]
+    assert (note.url, note.reminder.recipient) == ("/tasks/", scene.liaison_a)
+    # A single task reads as that task's reminder and links to it.
+    [note] = Notification.objects.filter(user=scene.supervisor)
+    assert (note.title, note.url) == (f"【逾期上报】{overdue.text}", f"/tasks/{overdue.pk}/")
+    assert note.body == "市财政局：已逾期 5 天（完成时限 2025年2月26日）"
 
 
 def test_nothing_is_sent_twice(scene):
@@ -338,7 +345,7 @@ def test_concurrent_senders_send_each_digest_once(scene):
     assert recipients == sorted(user.email for user in liaisons)
     assert DigestEmail.objects.filter(status="sent").count() == len(liaisons)
     assert set(Reminder.objects.values_list("status", flat=True)) == {S.SENT}
-    assert Notification.objects.count() == Reminder.objects.count()
+    assert Notification.objects.count() == len(liaisons)  # one in-app notice per digest
 
 
 def test_rows_of_a_sent_digest_are_settled_not_resent_after_a_crash(scene):
@@ -365,4 +372,5 @@ def test_a_long_digest_lists_fifty_tasks_per_section_and_counts_the_rest(scene):
     assert "二、即将到期（53 项）" in message.body or "一、即将到期（53 项）" in message.body
     assert message.body.count("查看：") == 50
     assert "另有 3 项未列出，请登录系统查看。" in message.body
-    assert Notification.objects.filter(user=scene.liaison_a).count() == 53
+    [note] = Notification.objects.filter(user=scene.liaison_a)
+    assert note.body == "即将到期（53 项）：第0项任务；第1项任务；第2项任务等"
