@@ -9,6 +9,7 @@ unit's Delivery for the day (or for the 催办 request).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import Q
@@ -48,14 +49,47 @@ def state_of(status: str, attempts: int, error: str) -> State:
     return State("待发送", "waiting")
 
 
+def _noticed(rows: list[Reminder], manual: list[Reminder]) -> Callable[[Reminder], bool]:
+    """Whether a row's in-app notice is out. One notice carries a person's day (keyed by a row of
+    their digest) or their part of a 催办 (keyed by its first row); a person without e-mail has
+    their rows' notice written as the rows are marked sent."""
+    wanted = Q(reminder_id__in=[row.pk for row in rows]) | Q(
+        reminder__digest_id__in={row.digest_id for row in rows if row.digest_id}
+    )
+    if manual:
+        wanted |= Q(
+            reminder__kind=Reminder.Kind.MANUAL,
+            reminder__stage__in={row.stage for row in manual},
+            reminder__recipient_id__in={row.recipient_id for row in manual},
+        )
+    found = Notification.objects.filter(wanted).values_list(
+        "reminder_id", "reminder__digest_id", "reminder__kind", "reminder__stage", "reminder__recipient_id"
+    )
+    ids, digests, requests = set(), set(), set()
+    for pk, digest_id, kind, stage, recipient_id in found:
+        ids.add(pk)
+        digests.add(digest_id)
+        if kind == Reminder.Kind.MANUAL:
+            requests.add((stage, recipient_id))
+
+    def noticed(row: Reminder) -> bool:
+        return (
+            row.pk in ids
+            or (row.digest_id is not None and row.digest_id in digests)
+            or (row.kind == Reminder.Kind.MANUAL and (row.stage, row.recipient_id) in requests)
+            or (row.status == "sent" and not row.recipient.email)
+        )
+
+    return noticed
+
+
 def states_for(rows: list[Reminder]) -> dict[int, list[State]]:
     """For each row (with recipient loaded), its State per COLUMNS."""
     if not rows:
         return {}
-    ids = [row.pk for row in rows]
-    notified = set(Notification.objects.filter(reminder_id__in=ids).values_list("reminder_id", flat=True))
     days = {timezone.localdate(row.due_at) for row in rows}
     manual = [row for row in rows if row.kind == Reminder.Kind.MANUAL]
+    noticed = _noticed(rows, manual)
     wanted = (
         Q(reminder_id__in=[row.pk for row in manual])
         | Q(recipient_id__in={row.recipient_id for row in rows}, day__in=days)
@@ -94,7 +128,7 @@ def states_for(rows: list[Reminder]) -> dict[int, list[State]]:
         if row.status == "cancelled":
             in_app = State("已取消", "cancelled", row.last_error)
         else:
-            in_app = State("已发送", "sent") if row.pk in notified else State("待发送", "waiting")
+            in_app = State("已发送", "sent") if noticed(row) else State("待发送", "waiting")
         states = [email, in_app]
         for channel in C:
             robot = channel in (C.WECOM_ROBOT, C.DINGTALK)

@@ -41,6 +41,7 @@ import datetime
 import logging
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
@@ -83,6 +84,7 @@ from .messages import Line
 from .policy import WorkdayCounter
 from .sql import adapter, insert_ignoring_conflicts
 from .sweep import sweep_in_progress
+from .threads import can_fan_out, side_by_side
 
 logger = logging.getLogger(__name__)
 
@@ -329,11 +331,15 @@ class Sender:
             [DigestEmail(recipient_id=user_id, day=self.today) for user_id in waiting],
             ignore_conflicts=True,
         )
-        # E-mail and each chat/SMS channel take turns a batch at a time, so a slow channel never
-        # holds the others back for the whole day's messages.
-        lanes = [self._send_digest_batch, *(partial(self.channels.batch, channel) for channel in LANES)]
-        while lanes:
-            lanes = [lane for lane in lanes if lane()]
+        # The chat/SMS channels take turns a batch at a time, so a slow channel never holds the
+        # others back for the whole day's messages; e-mail runs beside them on a connection of its
+        # own (PostgreSQL; REMINDER_SEND_THREADS), or takes its turn with them.
+        email = [self._send_digest_batch]
+        chat = [partial(self.channels.batch, channel) for channel in LANES]
+        if settings.REMINDER_SEND_THREADS > 1 and can_fan_out():
+            side_by_side(partial(_take_turns, email), partial(_take_turns, chat))
+        else:
+            _take_turns(email + chat)
 
     def _send_digest_batch(self) -> bool:
         """Claim up to digest_batch() digests and their recipients' due rows, then send each."""
@@ -447,6 +453,12 @@ class Sender:
         else:
             self.stats.digests_retrying += 1
         return False
+
+
+def _take_turns(lanes: list[Callable[[], bool]]) -> None:
+    """Run each lane's next batch in turn until every lane says it has nothing left."""
+    while lanes:
+        lanes = [lane for lane in lanes if lane()]
 
 
 def cancel_stale() -> int:

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 from django.db import connection
 
+from .threads import can_fan_out
+
 _STOP = None
 
 
@@ -31,10 +33,6 @@ class Written:
         self.batches += 1
         self.tasks += len(batch)
         self.created += created
-
-
-def can_fan_out() -> bool:
-    return connection.vendor == "postgresql" and not connection.in_atomic_block
 
 
 def write_batches(

@@ -10,14 +10,17 @@ import hashlib
 import hmac
 import logging
 import threading
+from unittest import mock
 
 import pytest
+from django.core import mail
 from django.db import connection
 
 from obligations.devtools.mock_vendors import MockVendors
 from obligations.models import (
     Contact,
     Delivery,
+    DigestEmail,
     Reminder,
     Robot,
     SmsGateway,
@@ -25,7 +28,7 @@ from obligations.models import (
     UnitChannels,
     WecomApp,
 )
-from obligations.reminders import generate, send_due
+from obligations.reminders import generate, outbox, send_due
 from obligations.reminders.channel_text import Limit, fit, utf8_len
 from obligations.reminders.manual import remind_tasks
 
@@ -436,6 +439,7 @@ def test_a_request_of_several_tasks_is_one_message_per_person_and_channel(scene,
     for row in rows:
         assert states[row.pk][columns.index("wecom_app")].text == "已发送"
         assert states[row.pk][columns.index("sms")].text == "已发送"
+        assert states[row.pk][columns.index("in_app")].text == "已发送"  # one notice for the request
 
 
 def test_done_tasks_are_left_out_and_a_message_with_nothing_left_is_cancelled(scene, vendors):
@@ -495,14 +499,19 @@ def test_concurrent_senders_send_each_channel_message_once(scene, vendors):
             connection.close()
 
     threads = [threading.Thread(target=send) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    # On PostgreSQL each sender also runs its e-mail lane beside its chat lanes, on two connections.
+    with mock.patch.object(outbox, "side_by_side", wraps=outbox.side_by_side) as beside:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
     assert errors == []
+    assert beside.call_count == (3 if connection.vendor == "postgresql" else 0)
     assert set(Delivery.objects.values_list("status", "attempts")) == {("sent", 1)}
     assert len(vendors.delivered) == planned
     assert sorted(vendors.accepted.values()) == [1] * planned
+    assert set(DigestEmail.objects.values_list("status", "attempts")) == {("sent", 1)}
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(user.email for user in users)
 
 
 def test_switching_the_application_off_cancels_its_waiting_messages(scene, vendors):

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from obligations.models import DigestEmail, Notification, ProgressReport, Reminder, SweepRun, Task
 from obligations.reminders import catch_up, generate, send_due
+from obligations.reminders.delivery_status import COLUMNS, states_for
 from obligations.reminders.outbox import requeue_failed, retry_delay
 
 from .. import factories
@@ -71,6 +72,10 @@ def test_one_digest_per_recipient_with_every_due_task(scene, settings):
     [note] = Notification.objects.filter(user=scene.supervisor)
     assert (note.title, note.url) == (f"【逾期上报】{overdue.text}", f"/tasks/{overdue.pk}/")
     assert note.body == "市财政局：已逾期 5 天（完成时限 2025年2月26日）"
+    # Every row the notice carries shows it as delivered in-app (task pages, 催办 list).
+    rows = list(Reminder.objects.select_related("recipient"))
+    in_app = [code for code, _ in COLUMNS].index("in_app")
+    assert {states[in_app].text for states in states_for(rows).values()} == {"已发送"}
 
 
 def test_nothing_is_sent_twice(scene):
