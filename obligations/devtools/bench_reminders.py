@@ -1,13 +1,12 @@
 """The reminder sweep over the seeded tasks: time and queries of a full sweep, a repeat sweep (which
 must create nothing), and the sending pass that turns the outbox into one digest per recipient, on
 every channel: e-mail (locmem), in-app, and the chat and SMS channels to loopback mock vendors
-(obligations.devtools.mock_vendors), with every unit's channels and robots on and an address for
+(obligations.devtools.mock_vendors, in a process of their own), with every unit's channels and robots on and an address for
 everyone; time per message over all channels."""
 
 from __future__ import annotations
 
 import time
-from collections import Counter
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
@@ -32,7 +31,7 @@ from ..models import (
 from ..reminders import generate, send_due
 from ..roles import SUPERVISOR_GROUP
 from .benchmarks import BenchContext
-from .mock_vendors import MockVendors
+from .mock_vendors import VendorsApart
 
 TITLE = "提醒扫描与发送（reminders）"
 SUPERVISORS = 3
@@ -62,14 +61,14 @@ def _settle_statistics() -> str:
         return "ANALYZE"
 
 
-def _every_channel_on(vendors: MockVendors) -> int:
+def _every_channel_on(vendors: VendorsApart) -> int:
     """All units' channels and robots on, an address for every liaison and supervisor."""
     app = WecomApp.current()
     app.enabled, app.corp_id, app.agent_id, app.secret = (
         True,
-        vendors.state.corp_id,
+        vendors.corp_id,
         1,
-        vendors.state.corp_secret,
+        vendors.corp_secret,
     )
     app.save()
     gateway = SmsGateway.current()
@@ -87,13 +86,15 @@ def _every_channel_on(vendors: MockVendors) -> int:
     UnitChannels.objects.bulk_create(
         [UnitChannels(unit_id=u, wecom_app=True, sms=True) for u in units], ignore_conflicts=True
     )
+    wecom_keys, dingtalk = set(), {}
     for unit_id in units:
         wecom = Robot.objects.create(unit_id=unit_id, kind="wecom", key=f"bench-wecom-{unit_id:06d}")
         ding = Robot.objects.create(
             unit_id=unit_id, kind="dingtalk", key=f"bench-ding-{unit_id:06d}", secret=f"SECbench{unit_id:08d}"
         )
-        vendors.state.wecom_keys.add(wecom.key)
-        vendors.state.dingtalk[ding.key] = ding.secret
+        wecom_keys.add(wecom.key)
+        dingtalk[ding.key] = ding.secret
+    vendors.add_robots(wecom_keys, dingtalk)
     return len(units)
 
 
@@ -108,13 +109,13 @@ def _measure(fn):
 
 def run(ctx: BenchContext) -> dict:
     _add_supervisors()
-    with MockVendors() as vendors:
-        vendors.state.per_minute = 10**6  # one message per robot here; the mock's limit is not measured
+    # One message per robot here: the mock's rate limit is not measured.
+    with VendorsApart(per_minute=10**6) as vendors:
         robot_units = _every_channel_on(vendors)
         return _run(ctx, vendors, robot_units)
 
 
-def _run(ctx: BenchContext, vendors: MockVendors, robot_units: int) -> dict:
+def _run(ctx: BenchContext, vendors: VendorsApart, robot_units: int) -> dict:
     prepared = _settle_statistics()
     now = timezone.now()
     day = timezone.localdate(now)
@@ -153,7 +154,7 @@ def _run(ctx: BenchContext, vendors: MockVendors, robot_units: int) -> dict:
         sent, send_seconds, send_queries = _measure(lambda: send_due(now))
         emails = len(mail.outbox)
         mail.outbox = []
-    channel_messages = dict(Counter(request.channel for request in vendors.delivered))
+    channel_messages = vendors.delivered_by_channel()
     messages_total = emails + sum(channel_messages.values())
 
     return {

@@ -16,12 +16,14 @@ import enum
 import hashlib
 import hmac
 import json
+import multiprocessing
 import threading
 import time
 import uuid
 from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from multiprocessing.connection import Connection
 from urllib.parse import parse_qs, urlsplit
 
 MESSAGE_PATHS = ("/cgi-bin/message/send", "/cgi-bin/webhook/send", "/robot/send", "/sms/send")
@@ -327,3 +329,61 @@ class MockVendors:
         if ok:
             self.accepted[seen.message_id] += 1
             self.delivered.append(seen)
+
+
+def _serve_apart(conn: Connection, per_minute: int) -> None:
+    """The body of VendorsApart's process: serve until told to stop, then report what was taken."""
+    with MockVendors() as vendors:
+        vendors.state.per_minute = per_minute
+        conn.send((vendors.url, vendors.state.corp_id, vendors.state.corp_secret))
+        while (command := conn.recv())[0] == "robots":
+            _, wecom_keys, dingtalk = command
+            with vendors.lock:
+                vendors.state.wecom_keys.update(wecom_keys)
+                vendors.state.dingtalk.update(dingtalk)
+            conn.send("ok")
+        with vendors.lock:
+            conn.send(dict(Counter(seen.channel for seen in vendors.delivered)))
+
+
+class VendorsApart:
+    """MockVendors in a process of its own, for ``bench``: in production the vendors answer from
+    elsewhere, so their parsing and answering must not take the measured sender's CPU (one Python
+    process runs one thread at a time). Set-up and results go over a pipe."""
+
+    START_SECONDS = 30
+
+    def __init__(self, per_minute: int = 20) -> None:
+        context = multiprocessing.get_context("spawn")  # no copy of the parent's database sockets
+        self._conn, child = context.Pipe()
+        self._process = context.Process(target=_serve_apart, args=(child, per_minute), daemon=True)
+        self.url = self.corp_id = self.corp_secret = ""
+        self._stopped: dict[str, int] | None = None
+
+    def __enter__(self) -> VendorsApart:
+        self._process.start()
+        if not self._conn.poll(self.START_SECONDS):
+            self._process.kill()
+            raise RuntimeError("模拟厂商服务未能启动。")
+        self.url, self.corp_id, self.corp_secret = self._conn.recv()
+        return self
+
+    def add_robots(self, wecom_keys: set[str], dingtalk: dict[str, str]) -> None:
+        self._conn.send(("robots", wecom_keys, dingtalk))
+        self._conn.recv()
+
+    def delivered_by_channel(self) -> dict[str, int]:
+        """Message requests the vendors took, by channel (stops the vendors)."""
+        if self._stopped is None:
+            self._conn.send(("stop",))
+            self._stopped = self._conn.recv()
+        return self._stopped
+
+    def __exit__(self, *exc_info: object) -> None:
+        try:
+            if self._process.is_alive():
+                self.delivered_by_channel()
+        finally:
+            self._process.join(10)
+            if self._process.is_alive():
+                self._process.kill()

@@ -172,9 +172,10 @@ class Reminder(ClaimedSend):
         verbose_name="所属邮件",
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.SET_NULL,  # done by Django, as for the keys above
         related_name="reminders",
         db_index=False,  # partial index below
+        db_constraint=False,  # a claim sets it on 100,000s of rows: no per-row check and lock
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

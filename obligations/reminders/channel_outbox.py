@@ -178,9 +178,10 @@ class ChannelSender:
                 .exclude(status=Reminder.Status.CANCELLED)
             )
             loaded: dict[tuple[int, datetime.date], list[Line]] = {key: [] for key in missing}
-            for line in load_lines(queryset):
+            one_day = next(iter(days)) if len(days) == 1 else None
+            for line in load_lines(queryset, with_due_at=one_day is None):
                 owner = line.recipient_id if field == "recipient_id" else line.unit_id
-                lines = loaded.get((owner, timezone.localdate(line.due_at)))
+                lines = loaded.get((owner, one_day or timezone.localdate(line.due_at)))
                 if lines is not None:
                     lines.append(line)
             wanted.update(loaded)
@@ -257,11 +258,11 @@ class ChannelSender:
         elif item.robot_id:
             unit_name = lines[0].unit_name
             text = channel_text.robot_digest(
-                unit_name, item.unit_id, lines, today, sender.counter, limit, mention
+                unit_name, item.unit_id, lines, today, sender.counter, limit, mention, sender.sections
             )
             title = "督办提醒"
         else:
-            text = channel_text.personal_digest(lines, today, sender.counter, limit)
+            text = channel_text.personal_digest(lines, today, sender.counter, limit, sender.sections)
             title = "督办提醒"
         return Outgoing(to=address, text=text, title=title, message_id=message_id(item.pk), mentions=tags)
 

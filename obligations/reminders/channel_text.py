@@ -117,11 +117,15 @@ def _more(url: str) -> Callable[[int], str]:
 
 
 def _sections(
-    lines: list[Line], today: datetime.date, counter: WorkdayCounter, with_units: bool
+    lines: list[Line],
+    today: datetime.date,
+    counter: WorkdayCounter,
+    with_units: bool,
+    memo: messages.SectionMemo | None,
 ) -> tuple[list[tuple[str, list[str]]], int]:
     """Markdown sections, and how many tasks the digest's own per-section cap left out."""
     sections, unlisted = [], 0
-    for section in messages.sections_for(lines, today, counter):
+    for section in messages.sections_for(lines, today, counter, memo):
         items = []
         for number, item in enumerate(section.items, start=1):
             units = f"{md('、'.join(item.units))}：" if with_units else ""
@@ -136,12 +140,18 @@ def count_of(lines: list[Line]) -> int:
     return len({(line.kind, line.task_id) for line in lines})
 
 
-def personal_digest(lines: list[Line], today: datetime.date, counter: WorkdayCounter, limit: Limit) -> str:
+def personal_digest(
+    lines: list[Line],
+    today: datetime.date,
+    counter: WorkdayCounter,
+    limit: Limit,
+    memo: messages.SectionMemo | None = None,
+) -> str:
     head = [
         f"**【督办提醒】{chinese_date(today)}：{count_of(lines)} 项任务需要您关注**",
         f"{md(lines[0].recipient_name)}，您好：",
     ]
-    sections, unlisted = _sections(lines, today, counter, True)
+    sections, unlisted = _sections(lines, today, counter, True, memo)
     return fit(head, sections, _more(notifications_url()), limit, unlisted)
 
 
@@ -153,11 +163,12 @@ def robot_digest(
     counter: WorkdayCounter,
     limit: Limit,
     mention: str = "",
+    memo: messages.SectionMemo | None = None,
 ) -> str:
     head = [f"**【督办提醒】{md(unit_name)} {chinese_date(today)}：{count_of(lines)} 项任务需要关注**"]
     if mention:
         head.append(f"请 {mention} 及时办理、报送进展。")
-    sections, unlisted = _sections(lines, today, counter, False)
+    sections, unlisted = _sections(lines, today, counter, False, memo)
     return fit(head, sections, _more(unit_tasks_url(unit_id)), limit, unlisted)
 
 

@@ -44,22 +44,26 @@ _LINE_FIELDS = [
 ]
 
 
-def load_lines(queryset: QuerySet[Reminder]) -> list[Line]:
-    """Rows as plain Lines (task text cut in SQL: messages show at most a few hundred characters)."""
+def load_lines(queryset: QuerySet[Reminder], *, with_due_at: bool = False) -> list[Line]:
+    """Rows as plain Lines (task text cut in SQL: messages show at most a few hundred characters).
+
+    ``due_at`` is read only when asked for: converting 100,000s of aware datetimes is a good part
+    of the read, and only a lane spanning several days needs it."""
+    fields = _LINE_FIELDS if with_due_at else _LINE_FIELDS[:-1]
+    names: dict[tuple[str, str, str], str] = {}
     lines = []
     for values in (
-        queryset.annotate(text_head=Substr("task__text", 1, 400)).order_by("pk").values_list(*_LINE_FIELDS)
+        queryset.annotate(text_head=Substr("task__text", 1, 400)).order_by("pk").values_list(*fields)
     ):
-        *head, first, last, username, a_first, a_last, a_username, due_at = values
+        if with_due_at:
+            *head, first, last, username, a_first, a_last, a_username, due_at = values
+        else:
+            (*head, first, last, username, a_first, a_last, a_username), due_at = values, None
+        recipient = names.get((first, last, username))
+        if recipient is None:
+            recipient = names[(first, last, username)] = messages.person(first, last, username)
         author = messages.person(a_first or "", a_last or "", a_username) if a_username else None
-        lines.append(
-            Line(
-                *head,
-                recipient_name=messages.person(first, last, username),
-                author_name=author,
-                due_at=due_at,
-            )
-        )
+        lines.append(Line(*head, recipient_name=recipient, author_name=author, due_at=due_at))
     return lines
 
 

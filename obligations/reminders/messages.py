@@ -145,9 +145,37 @@ class Section:
         return len(self.items) + self.more
 
 
-def sections_for(rows: list[Line], today: datetime.date, counter: WorkdayCounter) -> list[Section]:
+class SectionMemo:
+    """A sending pass's sections by the rows they list: a person's day is told by e-mail, in-app
+    and on each chat channel, and a unit's on each of its robots, from the same rows."""
+
+    LIMIT = 2000  # entries kept (each at most 50 items a section)
+
+    def __init__(self) -> None:
+        self._found: dict[tuple, list[Section]] = {}
+
+    def get(self, rows: list[Line], today: datetime.date, counter: WorkdayCounter) -> list[Section]:
+        key = (today, tuple(row.pk for row in rows))
+        sections = self._found.get(key)
+        if sections is None:
+            if len(self._found) >= self.LIMIT:
+                self._found.clear()  # one call, safe beside the other lane's thread
+            sections = self._found[key] = _sections_for(rows, today, counter)
+        return sections
+
+
+def sections_for(
+    rows: list[Line], today: datetime.date, counter: WorkdayCounter, memo: SectionMemo | None = None
+) -> list[Section]:
     """Group rows by kind and task (a task reminded for two of the user's units is listed once);
-    only the listed items are rendered in full."""
+    only the listed items are rendered in full. Sections are read-only once made (``memo`` shares
+    them between the messages of a pass)."""
+    if memo is not None:
+        return memo.get(rows, today, counter)
+    return _sections_for(rows, today, counter)
+
+
+def _sections_for(rows: list[Line], today: datetime.date, counter: WorkdayCounter) -> list[Section]:
     grouped: dict[str, dict[int, list[Line]]] = {}
     for row in sorted(rows, key=lambda r: (r.deadline, r.task_id, r.unit_id)):
         grouped.setdefault(row.kind, {}).setdefault(row.task_id, []).append(row)
@@ -208,9 +236,13 @@ def _email(subject: str, template: str, context: dict, to: str, message_id: str)
 
 
 def digest_email(
-    digest: DigestEmail, rows: list[Line], today: datetime.date, counter: WorkdayCounter
+    digest: DigestEmail,
+    rows: list[Line],
+    today: datetime.date,
+    counter: WorkdayCounter,
+    memo: SectionMemo | None = None,
 ) -> EmailMultiAlternatives:
-    sections = sections_for(rows, today, counter)
+    sections = sections_for(rows, today, counter, memo)
     total = sum(section.count for section in sections)
     subject = f"【督办提醒】{chinese_date(today)}：{total} 项任务需要您关注"
     context = {
@@ -272,11 +304,13 @@ NOTIFICATION_COLUMNS = ["user", "title", "body", "url", "reminder"]
 NOTICE_ITEMS_PER_SECTION = 3
 
 
-def digest_notification_row(rows: list[Line], today: datetime.date, counter: WorkdayCounter) -> tuple:
+def digest_notification_row(
+    rows: list[Line], today: datetime.date, counter: WorkdayCounter, memo: SectionMemo | None = None
+) -> tuple:
     """One person's in-app notice for the day, like the e-mail digest (rows sorted by pk: the first
     row keys the notice, so a digest tried again never notifies twice). A single task reads as
     that task's reminder and links to it; several read as the digest's sections."""
-    sections = sections_for(rows, today, counter)
+    sections = sections_for(rows, today, counter, memo)
     if len(sections) == 1 and sections[0].count == 1:
         first = next(row for row in rows if row.kind == sections[0].kind)
         item = sections[0].items[0]
