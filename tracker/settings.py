@@ -286,8 +286,9 @@ REMINDER_SWEEP_BATCH = env_int("REMINDER_SWEEP_BATCH", 2000)
 # PostgreSQL: database connections writing a sweep's batches at once (each batch is one INSERT ...
 # SELECT run by the database, so two keep two of its cores busy).
 REMINDER_SWEEP_CONNECTIONS = env_int("REMINDER_SWEEP_CONNECTIONS", 2)
-# The sender's e-mail digests and its chat/SMS lanes on two connections at once (PostgreSQL).
-REMINDER_SEND_THREADS = env_int("REMINDER_SEND_THREADS", 2)
+# The sender's e-mail digests, personal chat/SMS messages and group robots' messages on up to three
+# connections at once (PostgreSQL).
+REMINDER_SEND_THREADS = env_int("REMINDER_SEND_THREADS", 3)
 # A row or digest still "sending" after this long belonged to a sender that died; it is queued again.
 # Keep it well above EMAIL_TIMEOUT so a slow but live sender is never overtaken.
 REMINDER_CLAIM_TIMEOUT_SECONDS = env_int("REMINDER_CLAIM_TIMEOUT_SECONDS", 300)

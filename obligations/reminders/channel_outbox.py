@@ -47,7 +47,9 @@ logger = logging.getLogger(__name__)
 
 C = Delivery.Channel
 S = Delivery.Status
-LANES = [C.WECOM_APP, C.SMS, C.WECOM_ROBOT, C.DINGTALK]
+PERSONAL_LANES = [C.WECOM_APP, C.SMS]
+ROBOT_LANES = [C.WECOM_ROBOT, C.DINGTALK]
+LANES = PERSONAL_LANES + ROBOT_LANES
 NOTHING_LEFT = "提醒均已取消或任务已办结，无需发送。"
 DAY_ROWS_KEPT = 4  # batches' worth of people and units whose rows a pass keeps for the next lane
 

@@ -78,7 +78,7 @@ from ..models import (
 from ..models.documents import published_q
 from . import messages
 from .attempts import Attempt, Outcome, claim, reclaim, retry_delay
-from .channel_outbox import LANES, ChannelSender
+from .channel_outbox import PERSONAL_LANES, ROBOT_LANES, ChannelSender
 from .channels.mail import EmailChannel
 from .lines import DEADLINE_KINDS, load_lines, stale_reason
 from .messages import Line
@@ -150,7 +150,8 @@ class Sender:
         self.stats = SendStats()
         self.sections = messages.SectionMemo()
         self.mail = EmailChannel()
-        self.channels = ChannelSender(self)
+        self.channels = ChannelSender(self)  # 企业微信应用消息 and SMS (and every channel's 催办)
+        self.robots = ChannelSender(self)  # the units' group robots
 
     # --- the pass --------------------------------------------------------------------------------
 
@@ -178,6 +179,7 @@ class Sender:
     def _close(self) -> None:
         self.mail.close()
         self.channels.close()
+        self.robots.close()
 
     # --- helpers ---------------------------------------------------------------------------------
 
@@ -335,15 +337,21 @@ class Sender:
             [DigestEmail(recipient_id=user_id, day=self.today) for user_id in waiting],
             ignore_conflicts=True,
         )
-        # The chat/SMS channels take turns a batch at a time, so a slow channel never holds the
-        # others back for the whole day's messages; e-mail runs beside them on a connection of its
-        # own (PostgreSQL; REMINDER_SEND_THREADS), or takes its turn with them.
+        # Lanes take turns a batch at a time, so a slow channel never holds the others back for
+        # the whole day's messages. On PostgreSQL the e-mail digests, the personal chat/SMS
+        # messages and the group robots' messages are three groups of lanes, each on a thread
+        # and connection of its own (REMINDER_SEND_THREADS; fewer threads merge the groups).
         email = [self._send_digest_batch]
-        chat = [partial(self.channels.batch, channel) for channel in LANES]
-        if settings.REMINDER_SEND_THREADS > 1 and can_fan_out():
-            side_by_side(partial(_take_turns, email), partial(_take_turns, chat))
+        personal = [partial(self.channels.batch, channel) for channel in PERSONAL_LANES]
+        robots = [partial(self.robots.batch, channel) for channel in ROBOT_LANES]
+        threads = settings.REMINDER_SEND_THREADS if can_fan_out() else 1
+        if threads >= 3:
+            groups = [email, personal, robots]
+        elif threads == 2:
+            groups = [email, personal + robots]
         else:
-            _take_turns(email + chat)
+            groups = [email + personal + robots]
+        side_by_side(*(partial(_take_turns, lanes) for lanes in groups))
 
     def _send_digest_batch(self) -> bool:
         """Claim up to digest_batch() digests and their recipients' due rows, then send each."""

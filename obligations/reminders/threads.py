@@ -16,24 +16,29 @@ def can_fan_out() -> bool:
     return connection.vendor == "postgresql" and not connection.in_atomic_block
 
 
-def side_by_side(here: Callable[[], object], there: Callable[[], object]) -> None:
-    """Run ``there`` in a thread of its own (its own connection) while ``here`` runs in this one;
-    wait for both, then raise the first error either met."""
+def side_by_side(here: Callable[[], object], *there: Callable[[], object]) -> None:
+    """Run each of ``there`` in a thread of its own (its own connection) while ``here`` runs in
+    this one; wait for all, then raise the first error any met."""
     errors: list[BaseException] = []
 
-    def run() -> None:
+    def run(job: Callable[[], object]) -> None:
         try:
-            there()
+            job()
         except BaseException as exc:  # re-raised by the calling thread
             errors.append(exc)
         finally:
             connection.close()
 
-    thread = threading.Thread(target=run, name="reminders-side")
-    thread.start()
+    threads = [
+        threading.Thread(target=run, args=(job,), name=f"reminders-side-{n}")
+        for n, job in enumerate(there, 1)
+    ]
+    for thread in threads:
+        thread.start()
     try:
         here()
     finally:
-        thread.join()
+        for thread in threads:
+            thread.join()
     if errors:
         raise errors[0]

@@ -9,13 +9,24 @@ import pytest
 from obligations.reminders.threads import side_by_side
 
 
-def test_both_sides_run_on_threads_of_their_own():
+def test_every_job_runs_on_a_thread_of_its_own():
     ran: dict[str, str] = {}
     side_by_side(
         lambda: ran.setdefault("here", threading.current_thread().name),
-        lambda: ran.setdefault("there", threading.current_thread().name),
+        lambda: ran.setdefault("e-mail", threading.current_thread().name),
+        lambda: ran.setdefault("robots", threading.current_thread().name),
     )
-    assert ran == {"here": threading.current_thread().name, "there": "reminders-side"}
+    assert ran == {
+        "here": threading.current_thread().name,
+        "e-mail": "reminders-side-1",
+        "robots": "reminders-side-2",
+    }
+
+
+def test_one_job_runs_here():
+    ran = []
+    side_by_side(lambda: ran.append(threading.current_thread().name))
+    assert ran == [threading.current_thread().name]
 
 
 def test_an_error_beside_is_raised_after_this_side_finished():
