@@ -11,8 +11,9 @@ Claims are conditional UPDATEs (``... WHERE status = 'pending'``) stamping a ran
 touches only rows carrying its token, so concurrent senders never share a row or a digest. The unit
 of e-mail is the DigestEmail (unique per recipient and day): a sender first claims the digest, then
 the recipient's due rows into it; for each digest it renders the message, makes sure the SMTP
-connection is open, commits "try started" (attempts + 1 on the digest and its rows), hands the
-message over, and marks the digest sent right after the mail server accepted it (its rows follow).
+connection is open, commits "try started" (attempts + 1 on the digest; its rows take the digest's
+count when it concludes), hands the message over, and marks the digest sent right after the mail
+server accepted it (its rows follow, a batch of digests at a time).
 
 The crash window, stated plainly: SMTP gives no transaction to join, so "sent" cannot be committed
 atomically with the hand-over. If the process dies after the server accepted a message but before
@@ -23,16 +24,18 @@ one attempt. A crash anywhere else (while rendering, before or during the SMTP c
 after the commit) loses nothing and duplicates nothing; one before the "try started" commit
 (the digest was only claimed) does not count as an attempt either.
 The opposite order (commit "sent" first) would turn that window into a silently lost reminder,
-which is worse for deadlines. In-app notifications are written when rows are claimed, under a
-unique constraint, so they are exactly-once and do not depend on the mail server.
+which is worse for deadlines. The in-app notice (one per person and day, like the e-mail: see
+messages.digest_notification_row) is written when the digest and its rows are first claimed, under
+a unique constraint, so it is exactly-once and does not depend on the mail server.
 
 Manual 催办 rows (kind manual, made by the web) go out on their own, promptly: each request reaches
 each person once, as one e-mail and one notice listing the request's tasks for them.
 Recipients without an e-mail address get in-app notifications (and their chat and SMS messages).
 
 The chat and SMS channels (企业微信, 钉钉, SMS gateway) are Delivery rows sent by the same pass
-(obligations.reminders.channel_outbox), lane by lane in turn with the e-mail digests, under the
-same claim and attempt rules and the same crash window.
+(obligations.reminders.channel_outbox), lane by lane in turn, under the same claim and attempt
+rules and the same crash window. On PostgreSQL the e-mail lane, the personal chat/SMS lanes and the
+robot lanes run side by side, each on a thread and connection of its own (REMINDER_SEND_THREADS).
 """
 
 from __future__ import annotations

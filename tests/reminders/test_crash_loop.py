@@ -295,6 +295,11 @@ def test_a_day_of_kill_9_loses_no_reminder_and_counts_only_real_tries(tmp_path):
             EMAIL_PORT=str(smtp.port),
             EMAIL_TIMEOUT="20",
             Q_WORKERS="1",  # one sender per cluster: when it is trapped, nothing else is sending
+            # ... and one lane at a time in it (on PostgreSQL a sender runs its e-mail, chat and
+            # robot lanes side by side): a kill then lands on the trapped message alone, so each
+            # try counted is one a server saw. A real crash may catch another lane mid-try too;
+            # that try is counted, as any crash after "try started" is (attempts module).
+            REMINDER_SEND_THREADS="1",
             Q_TIMEOUT="60",
             Q_RETRY="90",  # killed tasks come back late; the catch-up and the feed carry the day
             Q_POLL="0.1",
