@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
@@ -161,7 +162,9 @@ def _run(ctx: BenchContext, vendors: VendorsApart, robot_units: int) -> dict:
         "figures": {
             **sweep,
             "send_seconds": send_seconds,
+            # Queries of the measured connection: with several, the other lanes' run on their own.
             "send_queries": send_queries,
+            "send_threads": settings.REMINDER_SEND_THREADS if connection.vendor == "postgresql" else 1,
             "digests_sent": sent.digests_sent,
             "emails": emails,
             "channel_messages": channel_messages,
