@@ -101,7 +101,7 @@ class ChannelSender:
         if not ids:
             return False
         token = uuid.uuid4().hex
-        claim(Delivery.objects.filter(pk__in=ids).filter(ready), token, now)
+        claim(Delivery.objects.filter(pk__in=ids).filter(ready), token, self.sender._clock())
         claimed = list(Delivery.objects.filter(claim_token=token, status=S.SENDING).order_by("pk"))
         if claimed:
             self._send_batch(channel, claimed, token)

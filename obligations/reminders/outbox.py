@@ -196,7 +196,7 @@ class Sender:
 
         ``within`` narrows the read-back to an indexed set the claim wrote (e.g. the batch's digests).
         """
-        claim(queryset, token, self.now, **extra)
+        claim(queryset, token, self._clock(), **extra)
         lines = load_lines(
             (Reminder.objects if within is None else within).filter(status=Status.SENDING, claim_token=token)
         )
@@ -367,7 +367,8 @@ class Sender:
         if not candidates:
             return False
         token = uuid.uuid4().hex
-        claim(DigestEmail.objects.filter(pk__in=candidates).filter(_ready(self.now)), token, self.now)
+        # Stamped with the clock, not the pass's start: a long pass's claims must not look abandoned.
+        claim(DigestEmail.objects.filter(pk__in=candidates).filter(_ready(self.now)), token, self._clock())
         digests = {
             d.recipient_id: d
             for d in DigestEmail.objects.filter(claim_token=token, status="sending").order_by("pk")
@@ -539,11 +540,10 @@ def reclaim_stuck(now: datetime.datetime, max_attempts: int) -> int:
     cutoff = now - datetime.timedelta(seconds=settings.REMINDER_CLAIM_TIMEOUT_SECONDS)
     settle_rows(Reminder.objects.all())
     total = reclaim(DigestEmail.objects.filter(claimed_at__lt=cutoff), max_attempts)
-    # A row belongs to its digest's claim, which is refreshed as each try starts.
-    held = Q(digest__status=DigestEmail.Status.SENDING, digest__claimed_at__gte=cutoff)
-    rows = Reminder.objects.filter(status=Status.SENDING, claimed_at__lt=cutoff).exclude(held)
-    in_digest = rows.filter(digest__isnull=False)
-    # Rows follow their digest, with its count and words: failed with it, else queued again with it.
+    # A digest's rows follow its state, whatever their own claim's age (they are not written as its
+    # tries start): sent, they were settled above; still sending, its sender has them; failed or
+    # queued again (just now, or by a failed try), they fail or wait with it, with its count and words.
+    in_digest = Reminder.objects.filter(status=Status.SENDING, digest__isnull=False)
     total += in_digest.filter(digest__status=DigestEmail.Status.FAILED).update(
         status=Status.FAILED,
         claim_token="",
@@ -551,13 +551,14 @@ def reclaim_stuck(now: datetime.datetime, max_attempts: int) -> int:
         attempts=_from_digest("attempts"),
         last_error=_from_digest("last_error"),
     )
-    total += in_digest.update(
+    total += in_digest.filter(digest__status=DigestEmail.Status.PENDING).update(
         status=Status.PENDING,
         claim_token="",
         attempts=_from_digest("attempts"),
         last_error=_from_digest("last_error"),
     )
-    total += reclaim(rows.filter(digest__isnull=True), max_attempts)  # 催办 and in-app rows
+    rows = Reminder.objects.filter(status=Status.SENDING, digest__isnull=True, claimed_at__lt=cutoff)
+    total += reclaim(rows, max_attempts)  # 催办 and in-app rows
     total += reclaim(Delivery.objects.filter(claimed_at__lt=cutoff), max_attempts)  # chat and SMS
     return total
 

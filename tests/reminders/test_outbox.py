@@ -13,7 +13,7 @@ from django.utils import timezone
 from obligations.models import DigestEmail, Notification, ProgressReport, Reminder, SweepRun, Task
 from obligations.reminders import catch_up, generate, send_due
 from obligations.reminders.delivery_status import COLUMNS, states_for
-from obligations.reminders.outbox import requeue_failed, retry_delay
+from obligations.reminders.outbox import reclaim_stuck, requeue_failed, retry_delay
 
 from .. import factories
 from .conftest import MONDAY, at, days
@@ -379,3 +379,65 @@ def test_a_long_digest_lists_fifty_tasks_per_section_and_counts_the_rest(scene):
     assert "另有 3 项未列出，请登录系统查看。" in message.body
     [note] = Notification.objects.filter(user=scene.liaison_a)
     assert note.body == "即将到期（53 项）：第0项任务；第1项任务；第2项任务等"
+
+
+def test_a_digests_rows_follow_its_state_not_their_own_claims_age(scene, settings):
+    """A digest's rows are not written as its tries start, so their claim may look old while the
+    digest is being sent: another sender's reclaim must leave them to it, then settle them as sent."""
+    settings.REMINDER_CLAIM_TIMEOUT_SECONDS = 300
+    scene.task(datetime.date(2025, 3, 4))
+    scene.task(datetime.date(2025, 3, 5))
+    generate(MONDAY, at(MONDAY))
+    digest = DigestEmail.objects.create(
+        recipient=scene.liaison_a,
+        day=MONDAY,
+        status="sending",
+        claim_token="sender-a",
+        claimed_at=at(MONDAY, 9, 20),  # refreshed as its try started
+        attempt_started_at=at(MONDAY, 9, 20),
+        attempts=1,
+    )
+    rows = Reminder.objects.filter(recipient=scene.liaison_a)
+    assert rows.count() == 2
+    rows.update(status=S.SENDING, claim_token="sender-a", claimed_at=at(MONDAY, 9, 1), digest=digest)
+
+    assert reclaim_stuck(at(MONDAY, 9, 21), 5) == 0  # in flight: nothing is taken
+    assert set(rows.values_list("status", "claim_token")) == {(S.SENDING, "sender-a")}
+
+    DigestEmail.objects.filter(pk=digest.pk).update(status="sent", sent_at=at(MONDAY, 9, 21))
+    reclaim_stuck(at(MONDAY, 9, 22), 5)  # its sender died before settling its batch
+    assert set(rows.values_list("status", "sent_at", "attempts")) == {(S.SENT, at(MONDAY, 9, 21), 1)}
+
+
+def test_rows_of_a_digest_queued_again_wait_with_it(scene, settings):
+    settings.REMINDER_CLAIM_TIMEOUT_SECONDS = 300
+    scene.task(datetime.date(2025, 3, 4))
+    generate(MONDAY, at(MONDAY))
+    digest = DigestEmail.objects.create(
+        recipient=scene.liaison_a,
+        day=MONDAY,
+        status="sending",
+        claim_token="sender-a",
+        claimed_at=at(MONDAY, 9, 0),
+        attempt_started_at=at(MONDAY, 9, 0),
+        attempts=1,
+    )
+    row = Reminder.objects.get(recipient=scene.liaison_a)
+    Reminder.objects.filter(pk=row.pk).update(
+        status=S.SENDING, claim_token="sender-a", claimed_at=at(MONDAY, 9, 4), digest=digest
+    )
+    # The digest's claim expired (its sender died mid-try): queued again, and its row with it,
+    # though the row's own claim is younger than the timeout.
+    assert reclaim_stuck(at(MONDAY, 9, 6), 5) == 2
+    row.refresh_from_db()
+    digest.refresh_from_db()
+    assert (digest.status, digest.attempts) == ("pending", 1)
+    assert (row.status, row.claim_token, row.attempts, row.last_error) == (
+        S.PENDING,
+        "",
+        1,
+        digest.last_error,
+    )
+    assert send_due(at(MONDAY, 9, 7)).digests_sent == 1
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == (S.SENT, 2)
