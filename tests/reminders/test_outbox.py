@@ -381,6 +381,19 @@ def test_a_long_digest_lists_fifty_tasks_per_section_and_counts_the_rest(scene):
     assert note.body == "即将到期（53 项）：第0项任务；第1项任务；第2项任务等"
 
 
+def digest_in_flight(recipient, tried_at: datetime.datetime) -> DigestEmail:
+    """Today's digest as sender "sender-a" left it while trying it once, from ``tried_at``."""
+    return DigestEmail.objects.create(
+        recipient=recipient,
+        day=MONDAY,
+        status="sending",
+        claim_token="sender-a",
+        claimed_at=tried_at,
+        attempt_started_at=tried_at,
+        attempts=1,
+    )
+
+
 def test_a_digests_rows_follow_its_state_not_their_own_claims_age(scene, settings):
     """A digest's rows are not written as its tries start, so their claim may look old while the
     digest is being sent: another sender's reclaim must leave them to it, then settle them as sent."""
@@ -388,15 +401,7 @@ def test_a_digests_rows_follow_its_state_not_their_own_claims_age(scene, setting
     scene.task(datetime.date(2025, 3, 4))
     scene.task(datetime.date(2025, 3, 5))
     generate(MONDAY, at(MONDAY))
-    digest = DigestEmail.objects.create(
-        recipient=scene.liaison_a,
-        day=MONDAY,
-        status="sending",
-        claim_token="sender-a",
-        claimed_at=at(MONDAY, 9, 20),  # refreshed as its try started
-        attempt_started_at=at(MONDAY, 9, 20),
-        attempts=1,
-    )
+    digest = digest_in_flight(scene.liaison_a, at(MONDAY, 9, 20))  # refreshed as its try started
     rows = Reminder.objects.filter(recipient=scene.liaison_a)
     assert rows.count() == 2
     rows.update(status=S.SENDING, claim_token="sender-a", claimed_at=at(MONDAY, 9, 1), digest=digest)
@@ -413,15 +418,7 @@ def test_rows_of_a_digest_queued_again_wait_with_it(scene, settings):
     settings.REMINDER_CLAIM_TIMEOUT_SECONDS = 300
     scene.task(datetime.date(2025, 3, 4))
     generate(MONDAY, at(MONDAY))
-    digest = DigestEmail.objects.create(
-        recipient=scene.liaison_a,
-        day=MONDAY,
-        status="sending",
-        claim_token="sender-a",
-        claimed_at=at(MONDAY, 9, 0),
-        attempt_started_at=at(MONDAY, 9, 0),
-        attempts=1,
-    )
+    digest = digest_in_flight(scene.liaison_a, at(MONDAY, 9, 0))
     row = Reminder.objects.get(recipient=scene.liaison_a)
     Reminder.objects.filter(pk=row.pk).update(
         status=S.SENDING, claim_token="sender-a", claimed_at=at(MONDAY, 9, 4), digest=digest
