@@ -12,7 +12,7 @@ The status of a task that was still open is today's (the model keeps no history 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -26,6 +26,7 @@ from ..light_window import yellow_cutoff
 from ..models import Assignment, ExtensionRequest, Plan, ProgressReport, Task, Unit
 from ..models.lights import Light, light_judge, unit_light
 from ..raw_rows import fetch_rows
+from ..side_threads import prefetched
 from ..workdays import WorkdayCalendar
 from .cells import safe_text
 from .filters import LedgerFilters
@@ -93,6 +94,17 @@ class _Judged(NamedTuple):
     deadline: datetime.date | None
 
 
+class _Chunk(NamedTuple):
+    """A chunk of task records and what their rows need from the other tables."""
+
+    records: list[tuple]
+    units: dict[int, tuple[list[int], list[int]]]  # task id -> (lead ids, responsible ids)
+    parts_done: dict[int, frozenset[int]]  # task id -> units that had finished their part
+    reports: dict[int, dict[int, str]]  # task id -> unit id -> the month's latest report
+    extensions: dict[int, list[tuple]]  # task id -> (old, new) deadlines approved in time
+    later_deadline: dict[int, datetime.date | None]  # task id -> the deadline before a later extension
+
+
 @dataclass(slots=True)
 class LedgerRow:
     values: list  # one value per HEADERS column
@@ -127,9 +139,11 @@ class UnitCounts:
 class Summary:
     """Counts per unit (a task counts for every unit on it) and in total (each task once)."""
 
-    def __init__(self, only_units: set[int] | None = None, scores: dict | None = None) -> None:
+    def __init__(self, only_units: set[int] | None = None, scores: Callable[[], dict] | None = None) -> None:
+        """``scores`` gives unit id -> the month's 考核 score; it is asked only when the rows are
+        complete (unit_rows), so the scores can be counted while the rows are read."""
         self.only_units = only_units
-        self.scores = scores or {}  # unit id -> the month's 考核 score
+        self.scores = scores
         self.units: dict[int, UnitCounts] = {}
         self.total = UnitCounts("合计")
 
@@ -148,11 +162,14 @@ class Summary:
                 continue
             counts = self.units.get(unit_id)
             if counts is None:
-                counts = self.units[unit_id] = UnitCounts(*names[unit_id], score=self.scores.get(unit_id))
+                counts = self.units[unit_id] = UnitCounts(*names[unit_id])
             counts.add(unit_light(light, unit_id in parts_done))
 
     def unit_rows(self) -> list[UnitCounts]:
         """Most tasks first, then by name; a name two units share gets its jurisdiction added."""
+        scores = self.scores() if self.scores is not None else {}
+        for unit_id, counts in self.units.items():
+            counts.score = scores.get(unit_id)
         rows = sorted(self.units.values(), key=lambda c: (-c.tasks, c.name, c.place))
         seen: dict[str, int] = {}
         for counts in rows:
@@ -211,22 +228,32 @@ class LedgerQuery:
             )
         return tasks.order_by(F("plan__issued").asc(nulls_last=True), "plan_id", "order")
 
-    def rows(self, summary: Summary | None = None, chunk_size: int = CHUNK_SIZE) -> Iterator[LedgerRow]:
-        """Yield the ledger's rows, numbered from 1, adding each to ``summary``."""
-        records = self.queryset().values_list(*_TASK_FIELDS).iterator(chunk_size=chunk_size)
+    def rows(self, summary: Summary | None = None, chunk_size: int | None = None) -> Iterator[LedgerRow]:
+        """Yield the ledger's rows, numbered from 1, adding each to ``summary``.
+
+        On PostgreSQL the next chunk's queries run on a connection of their own while this one's
+        rows are made and written (side_threads.prefetched); elsewhere chunks come in turn.
+        """
         self._number = 0
         self._plan_labels: dict[int, str] = {}
         self._unit_names: dict[int, tuple[str, str]] = {}  # id -> (name, jurisdiction)
+        size = chunk_size or CHUNK_SIZE
+        for chunk in prefetched(lambda: self._chunks(size), name="ledger-rows"):
+            yield from self._rows_of(chunk, summary)
+
+    def _chunks(self, chunk_size: int) -> Iterator[_Chunk]:
+        """The tasks in chunks, each with what its rows need from the other tables."""
+        records = self.queryset().values_list(*_TASK_FIELDS).iterator(chunk_size=chunk_size)
         batch: list[tuple] = []
         for record in records:
             batch.append(record)
             if len(batch) >= chunk_size:
-                yield from self._rows_of(batch, summary)
+                yield self._chunk(batch)
                 batch = []
         if batch:
-            yield from self._rows_of(batch, summary)
+            yield self._chunk(batch)
 
-    def _rows_of(self, batch: list[tuple], summary: Summary | None) -> Iterator[LedgerRow]:
+    def _chunk(self, batch: list[tuple]) -> _Chunk:
         ids = [record[0] for record in batch]
         self._load_plan_labels({record[1] for record in batch})
         units, parts_done = self._units_of(ids)
@@ -251,7 +278,11 @@ class LedgerQuery:
                 extensions.setdefault(task_id, []).append((old, new))
             else:
                 later_deadline.setdefault(task_id, old)
+        return _Chunk(batch, units, parts_done, reports, extensions, later_deadline)
 
+    def _rows_of(self, chunk: _Chunk, summary: Summary | None) -> Iterator[LedgerRow]:
+        batch, units, parts_done, reports = chunk.records, chunk.units, chunk.parts_done, chunk.reports
+        extensions, later_deadline = chunk.extensions, chunk.later_deadline
         lights = self.filters.lights
         judge = self.judge
         names = self._unit_names

@@ -26,6 +26,7 @@ from ..dates import month_label
 from ..models import LedgerExport, Plan, Task, Unit
 from ..models.lights import Light
 from ..roles import ledger_exports_seen, visible_scope
+from ..side_threads import Beside
 from .filters import PAPERS, LedgerFilters
 from .rows import LedgerQuery, Summary
 from .workbook import LedgerMeta, write_workbook
@@ -82,18 +83,27 @@ def build_ledger(
 ) -> int:
     """Write one ledger to ``dest`` (path or binary file), limited to what ``user`` may see."""
     query = LedgerQuery(filters, scope=_scope_for(user), day=day)
-    # The month's 考核 scores (stored once the month has closed; counted up to today before).
-    scores = {
-        line.unit_id: line.score for line in month_table(filters.month, day or timezone.localdate()).lines
-    }
-    summary = Summary(query.unit_ids, scores)
     meta = LedgerMeta(
         title=ledger_title(filters.month),
         as_of=query.day,
         paper=filters.paper,
         filters_text=describe_filters(filters.to_json()),
     )
-    return write_workbook(dest, query.rows(summary), summary, meta)
+
+    def month_scores() -> dict:
+        # The month's 考核 scores (stored once the month has closed; counted up to today before).
+        return {
+            line.unit_id: line.score for line in month_table(filters.month, day or timezone.localdate()).lines
+        }
+
+    # The summary sheet needs the scores only after the last row: on PostgreSQL they are counted
+    # on a connection of their own meanwhile (a second or more of the database's time at 1M tasks).
+    scores = Beside(month_scores, name="ledger-scores")
+    try:
+        summary = Summary(query.unit_ids, scores.result)
+        return write_workbook(dest, query.rows(summary), summary, meta)
+    finally:
+        scores.wait()
 
 
 def generate_ledger_file(

@@ -12,11 +12,14 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import IO
+from xml.sax.saxutils import escape
 from zipfile import ZIP_DEFLATED, ZipFile
 
 from openpyxl.cell.cell import Cell
+from openpyxl.compat import safe_string
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.writer.excel import ExcelWriter
@@ -84,19 +87,52 @@ class LedgerMeta:
 
 
 class _TemplateSheet(WriteOnlyWorksheet):
-    """A write-only sheet whose rows can reuse one pre-styled cell per column.
+    """A write-only sheet whose rows reuse one pre-styled cell per column.
 
-    openpyxl's own append() makes a new Cell for every styled value; a ledger styles every cell
-    (borders, wrapping), which made styled rows 60% slower than plain ones. The sheet writer
-    serialises each cell as soon as it is yielded, so one template per column can carry each
-    row's values in turn. Values must be str (already made safe), int, float, date or None.
+    openpyxl's own append() makes a new Cell for every styled value and serialises each through
+    ElementTree, element by element; that cost more than everything else a 100,000-row ledger
+    does. Here every cell of a row is styled from its column's template, so a row's XML is
+    formatted in one go (``_row_xml``) and handed to openpyxl's stream inside its sheetData,
+    exactly as openpyxl would have written it (tests/ledger/test_workbook.py compares the bytes).
+    Values must be str (already made safe), int, float, date or None. With lxml's writer (which
+    the settings avoid) the rows go through openpyxl's own serialiser.
     """
 
+    # Rows formatted here (stdlib writer), or through openpyxl's serialiser (lxml's writer).
+    rows_as_xml = not openpyxl.LXML
     _templates: list[Cell] | None = None
     _row_count = 0  # rows appended so far (all through append_styled)
 
     def append_styled(self, values: list, templates: list[Cell], height: float | None = None) -> None:
         row_idx = self._row_count + 1
+        if not self.rows_as_xml:
+            self._append_through_openpyxl(values, templates, row_idx, height)
+        else:
+            self._get_writer()
+            if self._rows is None:
+                self._rows = self._write_xml_rows()
+                next(self._rows)
+            self._rows.send(_row_xml(row_idx, values, templates, height, self.parent.epoch))
+        self._row_count = row_idx
+
+    def _write_xml_rows(self):
+        """Like WriteOnlyWorksheet._write_rows, but each row arrives as its finished XML."""
+        try:
+            xf = self._writer.xf.send(True)
+        except StopIteration:
+            self._already_saved()
+        with xf.element("sheetData"):
+            write = xf._file  # the stdlib writer's output (et_xmlfile's _IncrementalFileWriter)
+            try:
+                while True:
+                    write((yield))
+            except GeneratorExit:
+                pass
+        self._writer.xf.send(None)
+
+    def _append_through_openpyxl(
+        self, values: list, templates: list[Cell], row_idx: int, height: float | None
+    ) -> None:
         if height is not None:
             # The sheet writer reads a row's attributes from row_dimensions as the row is written;
             # a plain dict, dropped straight after, keeps memory flat (no object kept per row).
@@ -106,7 +142,6 @@ class _TemplateSheet(WriteOnlyWorksheet):
             self.append(values)
         finally:
             self._templates = None
-            self._row_count = row_idx
             if height is not None:
                 del self.row_dimensions[row_idx]
 
@@ -120,6 +155,31 @@ class _TemplateSheet(WriteOnlyWorksheet):
             cell.data_type = _DATA_TYPES[type(value)]
             cell.row = row_idx
             yield cell
+
+
+def _row_xml(row: int, values: list, templates: list[Cell], height: float | None, epoch) -> str:
+    """One row as openpyxl's stdlib writer writes styled cells: strings inline, dates as serial
+    numbers, empty cells kept for their borders."""
+    size = "" if height is None else f' ht="{height:g}" customHeight="1"'
+    parts = [f'<row r="{row}"{size}>']
+    for template, value in zip(templates, values, strict=True):
+        head = f'<c r="{template.column_letter}{row}" s="{template.style_id}"'
+        kind = value.__class__
+        if kind is str:
+            if not value:
+                parts.append(f'{head} t="inlineStr" />')
+                continue
+            stripped = value.strip()
+            space = ' xml:space="preserve"' if stripped and stripped != value else ""
+            parts.append(f'{head} t="inlineStr"><is><t{space}>{escape(value)}</t></is></c>')
+        elif value is None:
+            parts.append(f'{head} t="n" />')
+        else:
+            if kind is datetime.date or kind is datetime.datetime:
+                value = to_excel(value, epoch)
+            parts.append(f'{head} t="n"><v>{safe_string(value)}</v></c>')
+    parts.append("</row>")
+    return "".join(parts)
 
 
 def text_lines(text: str, capacity: int) -> int:

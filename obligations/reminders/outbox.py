@@ -79,6 +79,7 @@ from ..models import (
     Task,
 )
 from ..models.documents import published_q
+from ..side_threads import can_fan_out, side_by_side
 from . import messages
 from .attempts import Attempt, Outcome, claim, reclaim, retry_delay
 from .channel_outbox import PERSONAL_LANES, ROBOT_LANES, ChannelSender
@@ -88,7 +89,6 @@ from .messages import Line
 from .policy import WorkdayCounter
 from .sql import adapter, insert_ignoring_conflicts
 from .sweep import sweep_in_progress
-from .threads import can_fan_out, side_by_side
 
 logger = logging.getLogger(__name__)
 

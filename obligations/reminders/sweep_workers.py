@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from .threads import can_fan_out
+from ..side_threads import can_fan_out
 
 _STOP = None
 

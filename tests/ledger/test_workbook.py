@@ -199,3 +199,40 @@ def test_row_height_counts_line_breaks_in_short_text():
     assert row_height(["短文本"], capacities) == MIN_ROW_HEIGHT
     assert row_height(["一\n二\n三"], capacities) == 3 * 13.5 + 5
     assert row_height(["长" * 25], capacities) == 3 * 13.5 + 5
+
+
+ODD_VALUES = [
+    ("普通文本", 1, 0.1234, datetime.date(2025, 3, 15)),
+    (" 前有空格", 2**40, 1.0, datetime.date(1900, 2, 1)),
+    ("   ", 0, -2.5, None),
+    ("<a href='x'>&amp; \"引号\"</a>", None, None, ""),
+    ("两行\n文本 ", 7, 3.0, datetime.date(2026, 12, 31)),
+]
+
+
+def _sheet_xml(monkeypatch, as_xml: bool) -> dict[str, bytes]:
+    from obligations.ledger.rows import LedgerRow, Summary
+    from obligations.ledger.workbook import LedgerMeta, _TemplateSheet, write_workbook
+
+    monkeypatch.setattr(_TemplateSheet, "rows_as_xml", as_xml)
+    rows = []
+    for number, (text, count, ratio, day) in enumerate(ODD_VALUES, start=1):
+        values = [number, text, text * 30, count, ratio, "", day, text, "推进中", "红灯（逾期）", None]
+        rows.append(LedgerRow(values, "red" if number % 2 else "green", ()))
+    buffer = io.BytesIO()
+    meta = LedgerMeta(title="督办任务进展台账（2025年3月）", as_of=datetime.date(2025, 3, 31))
+    write_workbook(buffer, rows, Summary(), meta)
+    with zipfile.ZipFile(buffer) as archive:
+        return {name: archive.read(name) for name in archive.namelist() if name.startswith("xl/worksheets/")}
+
+
+def test_rows_written_as_xml_are_the_bytes_openpyxl_writes(monkeypatch):
+    """The ledger formats its rows' XML itself (openpyxl's serialiser was most of an export's time):
+    every sheet must come out byte for byte as openpyxl writes the same styled cells."""
+    ours = _sheet_xml(monkeypatch, as_xml=True)
+    theirs = _sheet_xml(monkeypatch, as_xml=False)
+    assert sorted(ours) == ["xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml"]
+    assert b'xml:space="preserve"' in ours["xl/worksheets/sheet2.xml"]
+    assert b"&lt;a href='x'&gt;&amp;amp;" in ours["xl/worksheets/sheet2.xml"]
+    for name in ours:
+        assert ours[name] == theirs[name], name
