@@ -90,11 +90,11 @@ def build_ledger(
         filters_text=describe_filters(filters.to_json()),
     )
 
+    scored_on = day or timezone.localdate()  # here: the time zone is this thread's
+
     def month_scores() -> dict:
         # The month's 考核 scores (stored once the month has closed; counted up to today before).
-        return {
-            line.unit_id: line.score for line in month_table(filters.month, day or timezone.localdate()).lines
-        }
+        return {line.unit_id: line.score for line in month_table(filters.month, scored_on).lines}
 
     # The summary sheet needs the scores only after the last row: on PostgreSQL they are counted
     # on a connection of their own meanwhile (a second or more of the database's time at 1M tasks).
