@@ -238,8 +238,12 @@ class LedgerQuery:
         self._plan_labels: dict[int, str] = {}
         self._unit_names: dict[int, tuple[str, str]] = {}  # id -> (name, jurisdiction)
         size = chunk_size or CHUNK_SIZE
-        for chunk in prefetched(lambda: self._chunks(size), name="ledger-rows"):
-            yield from self._rows_of(chunk, summary)
+        chunks = prefetched(lambda: self._chunks(size), name="ledger-rows")
+        try:
+            for chunk in chunks:
+                yield from self._rows_of(chunk, summary)
+        finally:
+            chunks.close()  # stops the reading thread now, not whenever this generator is collected
 
     def _chunks(self, chunk_size: int) -> Iterator[_Chunk]:
         """The tasks in chunks, each with what its rows need from the other tables."""

@@ -99,10 +99,14 @@ def build_ledger(
     # The summary sheet needs the scores only after the last row: on PostgreSQL they are counted
     # on a connection of their own meanwhile (a second or more of the database's time at 1M tasks).
     scores = Beside(month_scores, name="ledger-scores")
+    summary = Summary(query.unit_ids, scores.result)
+    rows = query.rows(summary)
     try:
-        summary = Summary(query.unit_ids, scores.result)
-        return write_workbook(dest, query.rows(summary), summary, meta)
+        return write_workbook(dest, rows, summary, meta)
     finally:
+        # A failed write must not leave the reading thread and its connection behind until the
+        # traceback (which holds the generator) is dropped.
+        rows.close()
         scores.wait()
 
 

@@ -8,6 +8,7 @@ autofilter. Rows stream to openpyxl's temporary sheet files as they come, so mem
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -333,20 +334,36 @@ def write_workbook(
     _prepare(summary_ws, SUMMARY_WIDTHS, meta, landscape=False)
     _prepare(ledger_ws, (LEDGER_WIDTHS[header] for header in HEADERS), meta, landscape=True)
 
-    _title_and_header(ledger_ws, meta.title, HEADERS)
-    templates = _ledger_templates(ledger_ws)
-    capacities = _capacities(LEDGER_WIDTHS[header] for header in HEADERS)
-    count = 0
-    for row in rows:
-        ledger_ws.append_styled(row.values, templates[row.light], row_height(row.values, capacities))
-        count += 1
-    ledger_ws.auto_filter.ref = f"A2:{get_column_letter(len(HEADERS))}{count + 2}"
+    try:
+        _title_and_header(ledger_ws, meta.title, HEADERS)
+        templates = _ledger_templates(ledger_ws)
+        capacities = _capacities(LEDGER_WIDTHS[header] for header in HEADERS)
+        count = 0
+        for row in rows:
+            ledger_ws.append_styled(row.values, templates[row.light], row_height(row.values, capacities))
+            count += 1
+        ledger_ws.auto_filter.ref = f"A2:{get_column_letter(len(HEADERS))}{count + 2}"
 
-    _write_summary(summary_ws, summary, meta)
-    archive = ZipFile(dest, "w", ZIP_DEFLATED, allowZip64=True, compresslevel=COMPRESS_LEVEL)
-    wb.properties.modified = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
-    ExcelWriter(wb, archive).save()
+        _write_summary(summary_ws, summary, meta)
+        archive = ZipFile(dest, "w", ZIP_DEFLATED, allowZip64=True, compresslevel=COMPRESS_LEVEL)
+        wb.properties.modified = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+        ExcelWriter(wb, archive).save()
+    except BaseException:
+        for ws in (summary_ws, ledger_ws):
+            _discard(ws)
+        raise
     return count
+
+
+def _discard(ws: _TemplateSheet) -> None:
+    """Close a sheet abandoned mid-write and remove its temporary file (openpyxl would otherwise
+    keep it until the process exits: a worker's failed ledgers would pile up)."""
+    with contextlib.suppress(OSError, ValueError):
+        if ws._rows is not None:
+            ws._rows.close()
+        if ws._writer is not None:
+            ws._writer.close()
+            ws._writer.cleanup()
 
 
 def _write_summary(ws: _TemplateSheet, summary: Summary, meta: LedgerMeta) -> None:

@@ -9,6 +9,7 @@ import zipfile
 
 import pytest
 from django.db import connection, transaction
+from openpyxl.worksheet._writer import ALL_TEMP_FILES
 
 from obligations.ledger import LedgerFilters, build_ledger, storage
 from obligations.ledger.rows import LedgerQuery
@@ -62,3 +63,25 @@ def test_chunks_and_scores_are_read_beside_and_the_file_is_the_same(ledger_world
     ledger = _sheets(in_turn)["xl/worksheets/sheet2.xml"]
     assert ledger.count(b"<row ") == 2 + 8  # title, header, the month's eight tasks
     assert "已完成系统对接".encode() in ledger and "剩余事项3月底前完成".encode() in ledger
+
+
+def test_a_write_that_fails_leaves_no_reading_thread_behind(ledger_world, monkeypatch):
+    from obligations.ledger import workbook
+
+    written = []
+
+    def full_disk(values, capacities):
+        written.append(values)
+        if len(written) == 4:
+            raise OSError(28, "No space left on device")
+        return workbook.MIN_ROW_HEIGHT
+
+    monkeypatch.setattr(workbook, "row_height", full_disk)
+    monkeypatch.setattr("obligations.ledger.rows.CHUNK_SIZE", 2)  # chunks still to come
+    temp_files = set(ALL_TEMP_FILES)
+    with pytest.raises(OSError, match="No space left"):
+        _build()
+    assert len(written) == 4
+    assert set(ALL_TEMP_FILES) == temp_files  # the sheets' temporary files are gone
+    side = [t.name for t in threading.enumerate() if t.name in ("ledger-rows", "ledger-scores")]
+    assert side == []
