@@ -175,10 +175,12 @@ def _row_xml(row: int, values: list, templates: list[Cell], height: float | None
             parts.append(f'{head} t="inlineStr"><is><t{space}>{escape(value)}</t></is></c>')
         elif value is None:
             parts.append(f'{head} t="n" />')
-        else:
-            if kind is datetime.date or kind is datetime.datetime:
-                value = to_excel(value, epoch)
+        elif kind is int or kind is float:
             parts.append(f'{head} t="n"><v>{safe_string(value)}</v></c>')
+        elif kind is datetime.date or (kind is datetime.datetime and value.tzinfo is None):
+            parts.append(f'{head} t="n"><v>{safe_string(to_excel(value, epoch))}</v></c>')
+        else:  # what the template path's _DATA_TYPES refuses too
+            raise TypeError(f"进展台账单元格不支持该类型的值：{kind.__name__}")
     parts.append("</row>")
     return "".join(parts)
 

@@ -6,6 +6,7 @@ import datetime
 import io
 import re
 import zipfile
+from decimal import Decimal
 
 import openpyxl
 import pytest
@@ -236,3 +237,12 @@ def test_rows_written_as_xml_are_the_bytes_openpyxl_writes(monkeypatch):
     assert b"&lt;a href='x'&gt;&amp;amp;" in ours["xl/worksheets/sheet2.xml"]
     for name in ours:
         assert ours[name] == theirs[name], name
+
+
+@pytest.mark.parametrize("value", [True, Decimal("1.5"), datetime.datetime(2025, 3, 1, tzinfo=datetime.UTC)])
+def test_a_cell_value_of_another_type_is_refused(value):
+    from obligations.ledger.workbook import _row_xml, _template, _TemplateSheet
+
+    ws = _TemplateSheet(parent=openpyxl.Workbook(write_only=True), title="进展台账")
+    with pytest.raises(TypeError, match="不支持"):
+        _row_xml(3, [value], [_template(ws, 1)], None, ws.parent.epoch)
