@@ -41,6 +41,7 @@ from django.db.models import F, QuerySet
 
 from ..models import Delivery, DigestEmail, Reminder
 from .channels.base import SendError
+from .item_update import ADD_ONE, update_claimed
 
 SENDING = "sending"  # the same values on DigestEmail.Status and Reminder.Status
 PENDING = "pending"
@@ -106,17 +107,19 @@ class Attempt:
     def _rows(self) -> QuerySet:
         return Reminder.objects.filter(pk__in=list(self.rows), claim_token=self.token, status=SENDING)
 
+    def _update_item(self, values: dict[str, object]) -> bool:
+        return update_claimed(self.model, self.pk, self.token, SENDING, values) > 0
+
     def start(self) -> bool:
         """Count the try, right before the hand-over; False when the claim is no longer ours."""
         stamp = self.clock()
-        mark = {"attempts": F("attempts") + 1, "attempt_started_at": stamp, "claimed_at": stamp}
         marks_rows = bool(self.rows) and self.rows_marked_at_start
         # One statement needs no transaction around it (a chat message's try: 1,000s a pass).
         with transaction.atomic() if marks_rows else nullcontext():
-            if not self._item().update(**mark):
+            if not self._update_item({"attempts": ADD_ONE, "attempt_started_at": stamp, "claimed_at": stamp}):
                 return False
             if marks_rows:
-                self._rows().update(**mark)
+                self._rows().update(attempts=F("attempts") + 1, attempt_started_at=stamp, claimed_at=stamp)
         self.attempts += 1
         self.started = True
         return True
@@ -124,10 +127,14 @@ class Attempt:
     def succeeded(self) -> bool:
         """Record delivery; False when the claim was taken over meanwhile (the other sender may
         then send it again). A digest's rows follow it in one UPDATE per batch (outbox.settle_rows)."""
-        return bool(
-            self._item().update(
-                status=SENT, sent_at=self.clock(), last_error="", next_attempt_at=None, **self.record
-            )
+        return self._update_item(
+            {
+                "status": SENT,
+                "sent_at": self.clock(),
+                "last_error": "",
+                "next_attempt_at": None,
+                **self.record,
+            }
         )
 
     def failed(self, error: str, *, final: bool = False, delay: datetime.timedelta | None = None) -> bool:

@@ -37,6 +37,7 @@ from .channels.http_client import Http
 from .channels.sms import SmsChannel
 from .channels.wecom import WecomAppChannel, WecomRobotChannel
 from .delivery_plan import AUTO_KINDS, LIAISON_KINDS, day_window
+from .item_update import take_slot
 from .lines import load_lines, stale_reason
 from .messages import Line
 
@@ -353,12 +354,7 @@ class ChannelSender:
         """Take the robot's next send slot now (None), or say when it is free."""
         now = self.sender._clock()
         spacing = datetime.timedelta(seconds=60 / max(1, settings.ROBOT_MESSAGES_PER_MINUTE))
-        took = (
-            Robot.objects.filter(pk=robot_id)
-            .filter(Q(next_send_at__isnull=True) | Q(next_send_at__lte=now))
-            .update(next_send_at=now + spacing)
-        )
-        if took:
+        if take_slot(Robot, robot_id, "next_send_at", now, now + spacing):
             return None
         return (
             Robot.objects.filter(pk=robot_id).values_list("next_send_at", flat=True).first() or now + spacing
