@@ -141,7 +141,9 @@ class ChannelSender:
         rows_by_day(people, "recipient_id", AUTO_KINDS)
         rows_by_day(units, "unit_id", LIAISON_KINDS)
         if rows:
-            for line in load_lines(Reminder.objects.filter(pk__in=list(rows)).exclude(status="cancelled")):
+            for line in load_lines(
+                Reminder.objects.filter(pk__in=list(rows)).exclude(status="cancelled"), self.sender.labels
+            ):
                 for pk in rows[line.pk]:
                     found[pk].append(line)
         if asked:
@@ -150,7 +152,7 @@ class ChannelSender:
                 stage__in={stage for stage, _ in asked},
                 recipient_id__in={person for _, person in asked},
             ).exclude(status="cancelled")
-            for line in load_lines(queryset):
+            for line in load_lines(queryset, self.sender.labels):
                 for pk in asked.get((line.stage, line.recipient_id), []):
                     found[pk].append(line)
         if requests:
@@ -159,7 +161,7 @@ class ChannelSender:
                 stage__in={stage for stage, _ in requests},
                 unit_id__in={unit for _, unit in requests},
             ).exclude(status="cancelled")
-            for line in load_lines(queryset):
+            for line in load_lines(queryset, self.sender.labels):
                 for pk in requests.get((line.stage, line.unit_id), []):
                     found[pk].append(line)
         return {pk: [line for line in lines if not stale_reason(line)] for pk, lines in found.items()}
@@ -182,7 +184,7 @@ class ChannelSender:
             )
             loaded: dict[tuple[int, datetime.date], list[Line]] = {key: [] for key in missing}
             one_day = next(iter(days)) if len(days) == 1 else None
-            for line in load_lines(queryset, with_due_at=one_day is None):
+            for line in load_lines(queryset, self.sender.labels, with_due_at=one_day is None):
                 owner = line.recipient_id if field == "recipient_id" else line.unit_id
                 lines = loaded.get((owner, one_day or timezone.localdate(line.due_at)))
                 if lines is not None:

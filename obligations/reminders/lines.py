@@ -4,16 +4,17 @@ whether a row still applies when it is about to go out."""
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.db.models.functions import Substr
 
 from ..models import Plan, Reminder, Task
-from . import messages
+from .labels import Labels
 from .messages import Line
 
 Kind = Reminder.Kind
 DEADLINE_KINDS = [Kind.DUE_SOON, Kind.OVERDUE, Kind.ESCALATION]
 
 
+# What decides whether a row goes out is read with it every time; what it shows comes from the
+# pass's Labels (task text, plan title, unit and people's names: read once per pass).
 _LINE_FIELDS = [
     "pk",
     "kind",
@@ -22,48 +23,69 @@ _LINE_FIELDS = [
     "message",
     "attempts",
     "task_id",
-    "text_head",
     "task__deadline",
     "task__status",
     "task__deadline_kind",
     "task__plan__status",
-    "task__plan__title",
-    "task__plan__number",
+    "task__plan_id",
     "unit_id",
-    "unit__name",
     "recipient_id",
     "recipient__email",
     "recipient__is_active",
-    "recipient__first_name",
-    "recipient__last_name",
-    "recipient__username",
-    "created_by__first_name",
-    "created_by__last_name",
-    "created_by__username",
+    "created_by_id",
     "due_at",
 ]
 
 
-def load_lines(queryset: QuerySet[Reminder], *, with_due_at: bool = False) -> list[Line]:
-    """Rows as plain Lines (task text cut in SQL: messages show at most a few hundred characters).
+def load_lines(queryset: QuerySet[Reminder], labels: Labels, *, with_due_at: bool = False) -> list[Line]:
+    """Rows as plain Lines, ordered by pk.
 
     ``due_at`` is read only when asked for: converting 100,000s of aware datetimes is a good part
     of the read, and only a lane spanning several days needs it."""
     fields = _LINE_FIELDS if with_due_at else _LINE_FIELDS[:-1]
-    names: dict[tuple[str, str, str], str] = {}
+    rows = list(queryset.order_by("pk").values_list(*fields))
+    if not rows:
+        return []
+    texts = labels.texts({row[6] for row in rows})
+    plans = labels.plans({row[11] for row in rows})
+    units = labels.units({row[12] for row in rows})
+    people = labels.people({row[13] for row in rows} | {row[16] for row in rows if row[16] is not None})
+    no_plan = ("", "")
     lines = []
-    for values in (
-        queryset.annotate(text_head=Substr("task__text", 1, 400)).order_by("pk").values_list(*fields)
-    ):
+    for values in rows:
         if with_due_at:
-            *head, first, last, username, a_first, a_last, a_username, due_at = values
+            (pk, kind, stage, deadline, message, attempts, task_id, task_deadline, task_status, task_kind,
+             plan_status, plan_id, unit_id, recipient_id, email, active, author_id, due_at) = values  # fmt: skip
         else:
-            (*head, first, last, username, a_first, a_last, a_username), due_at = values, None
-        recipient = names.get((first, last, username))
-        if recipient is None:
-            recipient = names[(first, last, username)] = messages.person(first, last, username)
-        author = messages.person(a_first or "", a_last or "", a_username) if a_username else None
-        lines.append(Line(*head, recipient_name=recipient, author_name=author, due_at=due_at))
+            (pk, kind, stage, deadline, message, attempts, task_id, task_deadline, task_status, task_kind,
+             plan_status, plan_id, unit_id, recipient_id, email, active, author_id), due_at = values, None  # fmt: skip
+        plan_title, plan_number = plans.get(plan_id, no_plan)
+        lines.append(
+            Line(
+                pk,
+                kind,
+                stage,
+                deadline,
+                message,
+                attempts,
+                task_id,
+                texts.get(task_id, ""),
+                task_deadline,
+                task_status,
+                task_kind,
+                plan_status,
+                plan_title,
+                plan_number,
+                unit_id,
+                units.get(unit_id, ""),
+                recipient_id,
+                email,
+                active,
+                people.get(recipient_id, ""),
+                people.get(author_id) if author_id is not None else None,
+                due_at,
+            )
+        )
     return lines
 
 

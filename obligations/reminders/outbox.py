@@ -84,6 +84,7 @@ from . import messages
 from .attempts import Attempt, Outcome, claim, reclaim, retry_delay
 from .channel_outbox import PERSONAL_LANES, ROBOT_LANES, ChannelSender
 from .channels.mail import EmailChannel
+from .labels import Labels
 from .lines import DEADLINE_KINDS, load_lines, stale_reason
 from .messages import Line
 from .policy import WorkdayCounter
@@ -152,6 +153,7 @@ class Sender:
         )
         self.stats = SendStats()
         self.sections = messages.SectionMemo()
+        self.labels = Labels()
         self.mail = EmailChannel()
         self.channels = ChannelSender(self)  # 企业微信应用消息 and SMS (and every channel's 催办)
         self.robots = ChannelSender(self)  # the units' group robots
@@ -198,7 +200,8 @@ class Sender:
         """
         claim(queryset, token, self._clock(), **extra)
         lines = load_lines(
-            (Reminder.objects if within is None else within).filter(status=Status.SENDING, claim_token=token)
+            (Reminder.objects if within is None else within).filter(status=Status.SENDING, claim_token=token),
+            self.labels,
         )
         live, stale = [], defaultdict(list)
         for line in lines:
