@@ -79,7 +79,7 @@ from ..models import (
     Task,
 )
 from ..models.documents import published_q
-from ..side_threads import can_fan_out, side_by_side
+from ..side_threads import Beside, can_fan_out, side_by_side
 from . import messages
 from .attempts import Attempt, Outcome, claim, reclaim, retry_delay
 from .channel_outbox import PERSONAL_LANES, ROBOT_LANES, ChannelSender
@@ -154,6 +154,7 @@ class Sender:
         self.stats = SendStats()
         self.sections = messages.SectionMemo()
         self.labels = Labels()
+        self._settling: Beside[None] | None = None
         self.mail = EmailChannel()
         self.channels = ChannelSender(self)  # 企业微信应用消息 and SMS (and every channel's 催办)
         self.robots = ChannelSender(self)  # the units' group robots
@@ -357,7 +358,10 @@ class Sender:
             groups = [email, personal + robots]
         else:
             groups = [email + personal + robots]
-        side_by_side(*(partial(_take_turns, lanes) for lanes in groups))
+        try:
+            side_by_side(*(partial(_take_turns, lanes) for lanes in groups))
+        finally:
+            self._settled()
 
     def _send_digest_batch(self) -> bool:
         """Claim up to digest_batch() digests and their recipients' due rows, then send each."""
@@ -403,8 +407,24 @@ class Sender:
                 if self._send_one(digest, by_recipient.get(recipient_id, []), token):
                     sent.append(digest.pk)
         finally:
-            self._settle_sent(sent, token)
+            self._settle_beside(sent, token)
         return True
+
+    def _settle_beside(self, sent: list[int], token: str) -> None:
+        """Settle a batch's rows on a connection of their own while the lane reads and renders the
+        next batch (PostgreSQL; 127,524 rows took 4 s of the e-mail lane's 18). One batch at a
+        time: the previous one is waited for first, and the last when the lanes are done."""
+        self._settled()
+        if can_fan_out():
+            self._settling = Beside(partial(self._settle_sent, sent, token), name="settle")
+        else:
+            self._settle_sent(sent, token)
+
+    def _settled(self) -> None:
+        """Wait for the batch being settled beside, raising its error."""
+        settling, self._settling = self._settling, None
+        if settling is not None:
+            settling.result()
 
     def _settle_sent(self, sent: list[int], token: str) -> None:
         """Rows follow their sent digests: one UPDATE by the (indexed) digest ids of the batch, each

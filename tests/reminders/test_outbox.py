@@ -13,7 +13,7 @@ from django.utils import timezone
 from obligations.models import DigestEmail, Notification, ProgressReport, Reminder, SweepRun, Task
 from obligations.reminders import catch_up, generate, send_due
 from obligations.reminders.delivery_status import COLUMNS, states_for
-from obligations.reminders.outbox import reclaim_stuck, requeue_failed, retry_delay
+from obligations.reminders.outbox import Sender, reclaim_stuck, requeue_failed, retry_delay
 
 from .. import factories
 from .conftest import MONDAY, at, days
@@ -351,6 +351,58 @@ def test_concurrent_senders_send_each_digest_once(scene):
     assert DigestEmail.objects.filter(status="sent").count() == len(liaisons)
     assert set(Reminder.objects.values_list("status", flat=True)) == {S.SENT}
     assert Notification.objects.count() == len(liaisons)  # one in-app notice per digest
+
+
+def _liaisons_with_tasks_due(scene, count: int) -> list:
+    liaisons = []
+    for n in range(count):
+        unit = factories.make_unit(f"测试区{n}局")
+        liaisons.append(factories.make_liaison(f"liaison_{n}", unit))
+        scene.task(datetime.date(2025, 3, 4), unit)
+    return liaisons
+
+
+@pytest.mark.django_db(transaction=True)  # the settling connection sees the rows
+def test_a_batchs_rows_settle_beside_the_next_batch_on_postgresql(scene, settings, monkeypatch):
+    settings.REMINDER_DIGEST_BATCH = 2
+    _liaisons_with_tasks_due(scene, 5)
+    generate(MONDAY, at(MONDAY))
+    settled_by: list[str] = []
+    settle = Sender._settle_sent
+
+    def spied(self, sent, token):
+        settled_by.append(threading.current_thread().name)
+        return settle(self, sent, token)
+
+    monkeypatch.setattr(Sender, "_settle_sent", spied)
+    stats = send_due(at(MONDAY, 9, 1))
+
+    assert stats.digests_sent == 5
+    expected = "settle" if connection.vendor == "postgresql" else threading.current_thread().name
+    assert settled_by == [expected] * 3  # batches of 2, 2 and 1 digests
+    # Every row is settled when the pass returns, with its digest's time and count of tries.
+    settled = Reminder.objects.values_list(
+        "status", "sent_at", "attempts", "digest__sent_at", "digest__attempts"
+    )
+    assert {
+        (status, sent_at == digest_at, tries == digest_tries)
+        for status, sent_at, tries, digest_at, digest_tries in settled
+    } == {(S.SENT, True, True)}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_settle_beside_is_raised_by_the_pass(scene, settings, monkeypatch):
+    settings.REMINDER_DIGEST_BATCH = 2
+    _liaisons_with_tasks_due(scene, 3)
+    generate(MONDAY, at(MONDAY))
+
+    def broken(self, sent, token):
+        raise RuntimeError("数据库写入失败")
+
+    monkeypatch.setattr(Sender, "_settle_sent", broken)
+    with pytest.raises(RuntimeError, match="数据库写入失败"):
+        send_due(at(MONDAY, 9, 1))
+    assert "settle" not in {thread.name for thread in threading.enumerate()}  # waited for, not left running
 
 
 def test_rows_of_a_sent_digest_are_settled_not_resent_after_a_crash(scene):
