@@ -6,15 +6,15 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from ..models import Plan, Reminder, Task
-from .labels import Labels
 from .messages import Line
+from .pass_labels import PassLabels
 
 Kind = Reminder.Kind
 DEADLINE_KINDS = [Kind.DUE_SOON, Kind.OVERDUE, Kind.ESCALATION]
 
 
 # What decides whether a row goes out is read with it every time; what it shows comes from the
-# pass's Labels (task text, plan title, unit and people's names: read once per pass).
+# pass's PassLabels (task text, plan title, unit and people's names: read once per pass).
 _LINE_FIELDS = [
     "pk",
     "kind",
@@ -37,7 +37,7 @@ _LINE_FIELDS = [
 ]
 
 
-def load_lines(queryset: QuerySet[Reminder], labels: Labels, *, with_due_at: bool = False) -> list[Line]:
+def load_lines(queryset: QuerySet[Reminder], labels: PassLabels, *, with_due_at: bool = False) -> list[Line]:
     """Rows as plain Lines, ordered by pk.
 
     ``due_at`` is read only when asked for: converting 100,000s of aware datetimes is a good part

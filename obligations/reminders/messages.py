@@ -67,7 +67,7 @@ def person(first: str, last: str, username: str) -> str:
 @dataclass(slots=True)
 class Line:
     """One outbox row as the sender needs it: plain values, no model instances (there may be
-    100,000 in a pass). Built by obligations.reminders.lines.load_lines (with the pass's Labels)."""
+    100,000 in a pass). Built by obligations.reminders.lines.load_lines (with the pass's PassLabels)."""
 
     pk: int
     kind: str

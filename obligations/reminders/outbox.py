@@ -84,9 +84,9 @@ from . import messages
 from .attempts import Attempt, Outcome, claim, reclaim, retry_delay
 from .channel_outbox import PERSONAL_LANES, ROBOT_LANES, ChannelSender
 from .channels.mail import EmailChannel
-from .labels import Labels
 from .lines import DEADLINE_KINDS, load_lines, stale_reason
 from .messages import Line
+from .pass_labels import PassLabels
 from .policy import WorkdayCounter
 from .sql import adapter, insert_ignoring_conflicts
 from .sweep import sweep_in_progress
@@ -153,7 +153,7 @@ class Sender:
         )
         self.stats = SendStats()
         self.sections = messages.SectionMemo()
-        self.labels = Labels()
+        self.labels = PassLabels()
         self._settling: Beside[None] | None = None
         self.mail = EmailChannel()
         self.channels = ChannelSender(self)  # 企业微信应用消息 and SMS (and every channel's 催办)

@@ -9,9 +9,9 @@ from django.test.utils import CaptureQueriesContext
 
 from obligations.models import Reminder
 from obligations.reminders import generate, messages
-from obligations.reminders.labels import Labels
 from obligations.reminders.lines import load_lines
 from obligations.reminders.manual import remind_unit
+from obligations.reminders.pass_labels import PassLabels
 
 from .conftest import MONDAY, at, days
 
@@ -87,7 +87,7 @@ def test_lines_equal_a_plain_join(scene):
     kinds = set(Reminder.objects.values_list("kind", flat=True))
     assert {"overdue", "due_soon", "manual"} <= kinds  # rows of every shape: people, authors, 文号
 
-    lines = load_lines(Reminder.objects.all(), Labels(), with_due_at=True)
+    lines = load_lines(Reminder.objects.all(), PassLabels(), with_due_at=True)
 
     assert lines == joined_lines()
     assert any(line.author_name == "督查" for line in lines)
@@ -97,7 +97,7 @@ def test_lines_equal_a_plain_join(scene):
 
 def test_labels_are_read_once_per_pass(scene):
     a_day_of_rows(scene)
-    labels = Labels()
+    labels = PassLabels()
     with CaptureQueriesContext(connection) as first:
         load_lines(Reminder.objects.all(), labels)
     with CaptureQueriesContext(connection) as again:
@@ -110,7 +110,7 @@ def test_labels_are_read_once_per_pass(scene):
 
 def test_what_decides_sending_is_read_with_every_load(scene):
     a_day_of_rows(scene)
-    labels = Labels()
+    labels = PassLabels()
     load_lines(Reminder.objects.all(), labels)
     scene.plan.status = "archived"
     scene.plan.save()

@@ -27,7 +27,7 @@ CHUNK = 5000  # ids per query
 KEPT = 200_000  # labels of a kind kept per pass; beyond, the store starts again
 
 
-class Labels:
+class PassLabels:
     def __init__(self) -> None:
         self._texts: dict[int, str] = {}
         self._plans: dict[int, tuple[str, str]] = {}
