@@ -415,6 +415,8 @@ class Sender:
         next batch (PostgreSQL; 127,524 rows took 4 s of the e-mail lane's 18). One batch at a
         time: the previous one is waited for first, and the last when the lanes are done."""
         self._settled()
+        if not sent:
+            return  # nothing went out: no thread and connection for nothing to settle
         if can_fan_out():
             self._settling = Beside(partial(self._settle_sent, sent, token), name="settle")
         else:
