@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter
+from functools import cached_property
 from urllib.parse import urlencode
 
 from django import forms
@@ -31,8 +32,19 @@ class PlanChoice(forms.ModelChoiceField):
         return f"{obj.title}（{obj.number}）" if obj.number else obj.title
 
 
+# Plans listed in the plan filter at most: a province's 10,000 made every dashboard and task list
+# a 1.7 MB page. Beyond them the filter bar offers 查找方案, which narrows the list by title or 文号.
+PLAN_OPTIONS = 300
+
+
 class TaskFilterForm(forms.Form):
     q = forms.CharField(label="搜索", required=False, max_length=100)
+    plan_find = forms.CharField(
+        label="查找方案",
+        required=False,
+        max_length=50,
+        widget=forms.TextInput(attrs={"placeholder": "标题或文号中的字词"}),
+    )
     plan = PlanChoice(label="方案", queryset=Plan.objects.none(), required=False, empty_label="全部方案")
     unit = forms.ModelChoiceField(
         label="单位", queryset=Unit.objects.none(), required=False, empty_label="全部单位"
@@ -71,14 +83,40 @@ class TaskFilterForm(forms.Form):
     def options(self, name: str) -> list[tuple[str, str]]:
         """(value, label) pairs for a select, read with values_list: a thousand plans render fast."""
         if name == "plan":
-            rows = self.fields["plan"].queryset.values_list("pk", "title", "number")
-            return [("", "全部方案")] + [(str(pk), f"{t}（{n}）" if n else t) for pk, t, n in rows]
+            return self._plan_options[0]
         if name == "unit":
             rows = list(self.fields["unit"].queryset.values_list("pk", "name", "jurisdiction"))
             # A name several units bear is shown with each one's jurisdiction.
             shared = {name for name, count in Counter(n for _, n, _ in rows).items() if count > 1}
             return [("", "全部单位")] + [(str(pk), unit_label(n, j, shared)) for pk, n, j in rows]
         return [(str(value), str(label)) for value, label in self.fields[name].choices]
+
+    @property
+    def plans_overflow(self) -> bool:
+        """More plans match than the plan filter lists (the filter bar then offers 查找方案)."""
+        return self._plan_options[1]
+
+    @property
+    def plans_listed(self) -> int:
+        return PLAN_OPTIONS
+
+    @cached_property
+    def _plan_options(self) -> tuple[list[tuple[str, str]], bool]:
+        """The plan filter's options: the newest PLAN_OPTIONS plans (of those whose title or 文号
+        holds every word of 查找方案), with the chosen plan kept wherever it ranks, and whether more
+        were left out. The choice itself is validated against every plan, not only those listed."""
+        plans = self.fields["plan"].queryset
+        found = self.data.get("plan_find", "").strip() if self.is_bound else ""
+        for word in found[: self.fields["plan_find"].max_length].split():
+            plans = plans.filter(Q(title__icontains=word) | Q(number__icontains=word))
+        rows = list(plans.values_list("pk", "title", "number")[: PLAN_OPTIONS + 1])
+        overflow = len(rows) > PLAN_OPTIONS
+        rows = rows[:PLAN_OPTIONS]
+        chosen = self.cleaned_data.get("plan") if self.is_bound and self.is_valid() else None
+        if chosen is not None and chosen.pk not in {pk for pk, _, _ in rows}:
+            rows.insert(0, (chosen.pk, chosen.title, chosen.number))
+        options = [("", "全部方案")] + [(str(pk), f"{t}（{n}）" if n else t) for pk, t, n in rows]
+        return options, overflow
 
     def clean(self) -> dict:
         data = super().clean()
@@ -89,10 +127,14 @@ class TaskFilterForm(forms.Form):
 
     @property
     def active(self) -> dict:
-        """The valid, non-empty filters."""
+        """The valid, non-empty filters (查找方案 only narrows the plan list; it filters no task)."""
         if not self.is_bound or not self.is_valid():
             return {}
-        return {name: value for name, value in self.cleaned_data.items() if value not in (None, "")}
+        return {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if value not in (None, "") and name != "plan_find"
+        }
 
     def apply(self, queryset: TaskQuerySet, day: datetime.date, cutoff: datetime.date) -> TaskQuerySet:
         active = self.active
@@ -117,6 +159,8 @@ class TaskFilterForm(forms.Form):
     def query_string(self, **overrides: object) -> str:
         """The current filters as a query string (for pagination links), without ``page``."""
         params: dict[str, str] = {}
+        if self.is_bound and self.is_valid() and self.cleaned_data.get("plan_find"):
+            params["plan_find"] = self.cleaned_data["plan_find"]
         for name, value in self.active.items():
             if isinstance(value, Plan | Unit):
                 params[name] = str(value.pk)
