@@ -52,6 +52,9 @@ def _assert_same(day: datetime.date, cutoff: datetime.date) -> None:
             cutoff,
             light,
         )
+    # The totals per light (the supervisor's task list counts its pages from them).
+    expected = counts.light_counts(Task.objects.published(), day, cutoff)
+    assert tallied_counts.light_totals(anchor, day, cutoff) == expected, (day, cutoff)
 
 
 def _deadline(rng: random.Random) -> dict:

@@ -285,6 +285,25 @@ def overdue_tasks(tasks: TaskQuerySet, day: datetime.date, cutoff: datetime.date
     return tasks.of_light(Light.RED, day, cutoff).order_by("deadline", "pk")
 
 
+class CountGiven:
+    """A queryset whose length is already known (from the light tallies): paging costs no COUNT,
+    and a page is the queryset's own slice."""
+
+    def __init__(self, queryset: QuerySet[Task], count: int) -> None:
+        self.queryset = queryset
+        self.ordered = queryset.ordered
+        self._count = count
+
+    def count(self) -> int:
+        return self._count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, item: slice) -> list[Task]:
+        return list(self.queryset[item])
+
+
 class KnownCount:
     """A page source whose length is already known (from the light counts), so paging costs no COUNT.
 

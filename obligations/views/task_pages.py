@@ -9,6 +9,8 @@ from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from ..dashboard import tallied_counts
+from ..dashboard.counts import CountGiven
 from ..dashboard.filter_bar import TaskFilterForm
 from ..forms import (
     CompletionForm,
@@ -35,7 +37,8 @@ PAGE_SIZE = 30
 
 
 def urgency_order(queryset):
-    """Most urgent first: open tasks by deadline (overdue first), undated ones after, done last."""
+    """Most urgent first: open tasks by deadline (overdue first), undated ones after, done last.
+    On PostgreSQL the index task_urgency (migration 0019) holds exactly this order: change both."""
     return queryset.order_by(
         Case(When(status=Task.Status.DONE, then=Value(1)), default=Value(0), output_field=IntegerField()),
         F("deadline").asc(nulls_last=True),
@@ -52,7 +55,8 @@ def task_list(request: HttpRequest) -> HttpResponse:
     form = TaskFilterForm.for_scope(request.GET, visible)
     scope = Task.objects.within(visible)
     # Drafts are listed only on request, and only to those who review them.
-    if not can.supervise or request.GET.get("drafts") != "1":
+    drafts = can.supervise and request.GET.get("drafts") == "1"
+    if not drafts:
         scope = scope.published()
     queryset = urgency_order(
         form.apply(scope, day, cutoff)
@@ -61,7 +65,9 @@ def task_list(request: HttpRequest) -> HttpResponse:
         .prefetch_related(Prefetch("assignments", queryset=Assignment.objects.select_related("unit")))
         .with_light(day, cutoff)
     )
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    known = None if drafts else _tallied_count(form, visible.sees_all_published, day, cutoff)
+    listed = queryset if known is None else CountGiven(queryset, known)
+    page = Paginator(listed, PAGE_SIZE).get_page(request.GET.get("page"))
     label_units(a.unit for task in page for a in task.assignments.all())
     # A liaison's own units are highlighted in the list.
     own_units = visible.unit_ids if can.report else frozenset()
@@ -76,6 +82,19 @@ def task_list(request: HttpRequest) -> HttpResponse:
             "title": "我的任务" if can.report else "任务列表",
         },
     )
+
+
+def _tallied_count(form: TaskFilterForm, sees_all_published: bool, day, cutoff) -> int | None:
+    """How many tasks the list holds, from the light tallies when it shows every published task (at
+    most filtered by light), as the dashboard counts them; None when the tasks must be counted."""
+    if not sees_all_published or not set(form.active) <= {"light"}:
+        return None
+    anchor = tallied_counts.current_anchor(day, cutoff)
+    if anchor is None:
+        return None
+    totals = tallied_counts.light_totals(anchor, day, cutoff)
+    light = form.active.get("light")
+    return getattr(totals, light) if light else totals.total
 
 
 def render_task_page(
