@@ -286,8 +286,8 @@ def overdue_tasks(tasks: TaskQuerySet, day: datetime.date, cutoff: datetime.date
 
 
 class CountGiven:
-    """A queryset whose length is already known (from the light tallies): paging costs no COUNT,
-    and a page is the queryset's own slice."""
+    """A queryset whose length is already known (from the light counts or tallies), so paging costs
+    no COUNT; a page is the queryset's own slice."""
 
     def __init__(self, queryset: QuerySet[Task], count: int) -> None:
         self.queryset = queryset
@@ -304,22 +304,10 @@ class CountGiven:
         return list(self.queryset[item])
 
 
-class KnownCount:
-    """A page source whose length is already known (from the light counts), so paging costs no COUNT.
-
-    A page is read in one query as ``pk IN (ordered, sliced ids)``: the database sorts narrow index
-    entries and reads whole rows only for the page, not for every matching task.
+class KnownCount(CountGiven):
+    """As CountGiven, with a page read in one query as ``pk IN (ordered, sliced ids)``: the database
+    sorts narrow index entries and reads whole rows only for the page, not for every matching task.
     """
-
-    def __init__(self, queryset: QuerySet[Task], count: int) -> None:
-        self.queryset = queryset
-        self._count = count
-
-    def count(self) -> int:
-        return self._count
-
-    def __len__(self) -> int:
-        return self._count
 
     def __getitem__(self, item: slice) -> list[Task]:
         ids = self.queryset.values("pk")[item]
