@@ -123,7 +123,7 @@ class TaskFilterForm(forms.Form):
         found = self.data.get(name, "").strip() if self.is_bound else ""
         return found[: self.fields[name].max_length].split()
 
-    def _chosen(self, name: str):
+    def _chosen(self, name: str) -> Plan | Unit | None:
         return self.cleaned_data.get(name) if self.is_bound and self.is_valid() else None
 
     @cached_property
