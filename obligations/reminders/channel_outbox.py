@@ -184,7 +184,10 @@ class ChannelSender:
             )
             loaded: dict[tuple[int, datetime.date], list[Line]] = {key: [] for key in missing}
             one_day = next(iter(days)) if len(days) == 1 else None
-            for line in load_lines(queryset, self.sender.labels, with_due_at=one_day is None):
+            day_lines = load_lines(
+                queryset, self.sender.labels, with_due_at=one_day is None, with_texts=False
+            )
+            for line in day_lines:
                 owner = line.recipient_id if field == "recipient_id" else line.unit_id
                 lines = loaded.get((owner, one_day or timezone.localdate(line.due_at)))
                 if lines is not None:

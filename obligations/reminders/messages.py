@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import datetime
 import functools
+import heapq
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
+from operator import attrgetter
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -67,7 +70,10 @@ def person(first: str, last: str, username: str) -> str:
 @dataclass(slots=True)
 class Line:
     """One outbox row as the sender needs it: plain values, no model instances (there may be
-    100,000 in a pass). Built by obligations.reminders.lines.load_lines (with the pass's PassLabels)."""
+    100,000 in a pass). Built by obligations.reminders.lines.load_lines (with the pass's PassLabels).
+
+    ``task_text`` is None when the rows were read for a digest: a digest lists at most
+    MAX_ITEMS_PER_SECTION tasks a section, and the pass's SectionMemo reads only those texts."""
 
     pk: int
     kind: str
@@ -76,7 +82,7 @@ class Line:
     message: str
     attempts: int
     task_id: int
-    task_text: str
+    task_text: str | None
     task_deadline: datetime.date | None
     task_status: str
     task_kind: str
@@ -145,14 +151,20 @@ class Section:
         return len(self.items) + self.more
 
 
+TextReader = Callable[[Collection[int]], dict[int, str]]
+
+
 class SectionMemo:
     """A sending pass's sections by the rows they list: a person's day is told by e-mail, in-app
-    and on each chat channel, and a unit's on each of its robots, from the same rows."""
+    and on each chat channel, and a unit's on each of its robots, from the same rows.
+
+    ``texts`` reads the task texts that rows carry as None (obligations.reminders.pass_labels)."""
 
     LIMIT = 2000  # entries kept (each at most 50 items a section)
 
-    def __init__(self) -> None:
+    def __init__(self, texts: TextReader | None = None) -> None:
         self._found: dict[tuple, list[Section]] = {}
+        self._texts = texts
 
     def get(self, rows: list[Line], today: datetime.date, counter: WorkdayCounter) -> list[Section]:
         key = (today, tuple(row.pk for row in rows))
@@ -160,7 +172,7 @@ class SectionMemo:
         if sections is None:
             if len(self._found) >= self.LIMIT:
                 self._found.clear()  # one call, safe beside the other lane's thread
-            sections = self._found[key] = _sections_for(rows, today, counter)
+            sections = self._found[key] = _sections_for(rows, today, counter, self._texts)
         return sections
 
 
@@ -175,22 +187,54 @@ def sections_for(
     return _sections_for(rows, today, counter)
 
 
-def _sections_for(rows: list[Line], today: datetime.date, counter: WorkdayCounter) -> list[Section]:
+def _task_order(entry: tuple[int, list[Line]]) -> tuple[datetime.date, int]:
+    task_id, task_rows = entry
+    return min(row.deadline for row in task_rows), task_id
+
+
+_by_deadline_and_unit = attrgetter("deadline", "unit_id")
+
+
+def _sections_for(
+    rows: list[Line], today: datetime.date, counter: WorkdayCounter, texts: TextReader | None = None
+) -> list[Section]:
+    """Tasks in order of their earliest reminded deadline (then task id), a task's units in order of
+    (deadline, unit id), rows tied on both in the order given. A supervisor's day may hold 200,000
+    rows: they are grouped, not sorted, and only the listed tasks are ordered and rendered."""
     grouped: dict[str, dict[int, list[Line]]] = {}
-    for row in sorted(rows, key=lambda r: (r.deadline, r.task_id, r.unit_id)):
-        grouped.setdefault(row.kind, {}).setdefault(row.task_id, []).append(row)
-    sections = []
+    for row in rows:
+        tasks = grouped.get(row.kind)
+        if tasks is None:
+            tasks = grouped[row.kind] = {}
+        task_rows = tasks.get(row.task_id)
+        if task_rows is None:
+            tasks[row.task_id] = [row]
+        else:
+            task_rows.append(row)
+    listed: list[tuple[str, int, list[list[Line]]]] = []
     for kind in SECTION_ORDER:
-        tasks = list(grouped.get(kind, {}).values())
-        if not tasks:
-            continue
+        tasks = grouped.get(kind)
+        if tasks:
+            firsts = heapq.nsmallest(MAX_ITEMS_PER_SECTION, tasks.items(), key=_task_order)
+            ordered = [sorted(task_rows, key=_by_deadline_and_unit) for _, task_rows in firsts]
+            listed.append((kind, len(tasks), ordered))
+    unread = {
+        task_rows[0].task_id
+        for _, _, ordered in listed
+        for task_rows in ordered
+        if task_rows[0].task_text is None
+    }
+    found = texts(unread) if unread and texts is not None else {}
+    sections = []
+    for kind, task_count, ordered in listed:
         items = []
-        for task_rows in tasks[:MAX_ITEMS_PER_SECTION]:
+        for task_rows in ordered:
             first = task_rows[0]
+            text = first.task_text if first.task_text is not None else found.get(first.task_id, "")
             items.append(
                 Item(
                     task_id=first.task_id,
-                    text=short(first.task_text, 120),
+                    text=short(text, 120),
                     plan=first.plan_label,
                     units=list(dict.fromkeys(row.unit_name for row in task_rows)),
                     detail=detail(first, today, counter),
@@ -203,7 +247,7 @@ def _sections_for(rows: list[Line], today: datetime.date, counter: WorkdayCounte
                 number=CHINESE_NUMBERS[len(sections)],
                 title=SECTION_TITLES[kind],
                 items=items,
-                more=len(tasks) - len(items),
+                more=task_count - len(items),
             )
         )
     return sections
@@ -316,7 +360,7 @@ def digest_notification_row(
         item = sections[0].items[0]
         return (
             first.recipient_id,
-            f"【{first.kind_label}】{short(first.task_text, 40)}",
+            f"【{first.kind_label}】{short(item.text, 40)}",  # item.text: the first 120 of it
             f"{'、'.join(item.units)}：{item.detail}",
             task_path(first.task_id),
             rows[0].pk,

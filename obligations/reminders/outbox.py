@@ -152,8 +152,8 @@ class Sender:
             self.today + datetime.timedelta(days=366),
         )
         self.stats = SendStats()
-        self.sections = messages.SectionMemo()
         self.labels = PassLabels()
+        self.sections = messages.SectionMemo(self.labels.texts)
         self._settling: Beside[None] | None = None
         self.mail = EmailChannel()
         self.channels = ChannelSender(self)  # 企业微信应用消息 and SMS (and every channel's 催办)
@@ -193,16 +193,24 @@ class Sender:
         return timezone.now() + self._skew
 
     def _claim(
-        self, queryset: QuerySet[Reminder], token: str, within: QuerySet[Reminder] | None = None, **extra
+        self,
+        queryset: QuerySet[Reminder],
+        token: str,
+        within: QuerySet[Reminder] | None = None,
+        *,
+        as_digest: bool = False,
+        **extra,
     ) -> list[Line]:
         """Claim rows (conditional UPDATE) and return the live ones; stale ones are cancelled.
 
         ``within`` narrows the read-back to an indexed set the claim wrote (e.g. the batch's digests).
+        ``as_digest``: the rows are told as a digest's sections, which read only the texts they list.
         """
         claim(queryset, token, self._clock(), **extra)
         lines = load_lines(
             (Reminder.objects if within is None else within).filter(status=Status.SENDING, claim_token=token),
             self.labels,
+            with_texts=not as_digest,
         )
         live, stale = [], defaultdict(list)
         for line in lines:
@@ -319,7 +327,7 @@ class Sender:
             if not ids:
                 return
             token = uuid.uuid4().hex
-            lines = self._claim(Reminder.objects.filter(pk__in=ids), token, digest=None)
+            lines = self._claim(Reminder.objects.filter(pk__in=ids), token, as_digest=True, digest_id=None)
             by_person: dict[int, list[Line]] = defaultdict(list)
             for line in lines:
                 by_person[line.recipient_id].append(line)
@@ -390,6 +398,7 @@ class Sender:
             ),
             token,
             within=Reminder.objects.filter(digest_id__in=[d.pk for d in digests.values()]),
+            as_digest=True,
             digest_id=Case(
                 *(When(recipient_id=user_id, then=Value(d.pk)) for user_id, d in digests.items()),
                 output_field=BigIntegerField(),
