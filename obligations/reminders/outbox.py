@@ -67,6 +67,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from ..gc_deferred import deferred_collection
 from ..holidays import get_calendar
 from ..models import (
     Assignment,
@@ -162,6 +163,10 @@ class Sender:
     # --- the pass --------------------------------------------------------------------------------
 
     def run(self) -> SendStats:
+        with deferred_collection():
+            return self._run()
+
+    def _run(self) -> SendStats:
         try:
             self.stats.reclaimed = reclaim_stuck(self.now, self.policy.max_send_attempts)
             self.stats.cancelled = cancel_stale()

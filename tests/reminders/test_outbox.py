@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import gc
 import threading
 
 import pytest
@@ -490,3 +491,21 @@ def test_rows_of_a_digest_queued_again_wait_with_it(scene, settings):
     assert send_due(at(MONDAY, 9, 7)).digests_sent == 1
     row.refresh_from_db()
     assert (row.status, row.attempts) == (S.SENT, 2)
+
+
+def test_the_pass_runs_with_garbage_collection_paused_and_restores_it(scene, monkeypatch):
+    scene.task(datetime.date(2025, 3, 4))
+    generate(MONDAY, at(MONDAY))
+    during = []
+    send_one = Sender._send_one
+
+    def spying(self, *args, **kwargs):
+        during.append(gc.isenabled())
+        return send_one(self, *args, **kwargs)
+
+    monkeypatch.setattr(Sender, "_send_one", spying)
+    assert gc.isenabled()
+    send_due(at(MONDAY, 9, 1))
+
+    assert during == [False] and len(mail.outbox) == 1
+    assert gc.isenabled()
