@@ -93,6 +93,9 @@ class Attempt:
     now: datetime.datetime  # the pass's time: backoff runs from it
     clock: Callable[[], datetime.datetime]  # the time to stamp
     rows: Sequence[int] = ()
+    # The rows are the DigestEmail's own (Reminder.digest, claimed with this token), however many:
+    # a digest's messages read only the rows they list (obligations.reminders.digest_rows).
+    rows_of_digest: bool = False
     # False: the rows are not marked as each try starts (a digest's thousands of rows); they take
     # the item's count when it concludes (failed here, sent in outbox.settle_rows, or reclaimed).
     rows_marked_at_start: bool = True
@@ -104,8 +107,16 @@ class Attempt:
     def _item(self) -> QuerySet:
         return self.model.objects.filter(pk=self.pk, claim_token=self.token, status=SENDING)
 
+    def _carries_rows(self) -> bool:
+        return self.rows_of_digest or bool(self.rows)
+
     def _rows(self) -> QuerySet:
-        return Reminder.objects.filter(pk__in=list(self.rows), claim_token=self.token, status=SENDING)
+        mine = (
+            Reminder.objects.filter(digest_id=self.pk)
+            if self.rows_of_digest
+            else Reminder.objects.filter(pk__in=list(self.rows))
+        )
+        return mine.filter(claim_token=self.token, status=SENDING)
 
     def _update_item(self, values: dict[str, object]) -> bool:
         return update_claimed(self.model, self.pk, self.token, SENDING, values) > 0
@@ -113,7 +124,7 @@ class Attempt:
     def start(self) -> bool:
         """Count the try, right before the hand-over; False when the claim is no longer ours."""
         stamp = self.clock()
-        marks_rows = bool(self.rows) and self.rows_marked_at_start
+        marks_rows = self._carries_rows() and self.rows_marked_at_start
         # One statement needs no transaction around it (a chat message's try: 1,000s a pass).
         with transaction.atomic() if marks_rows else nullcontext():
             if not self._update_item({"attempts": ADD_ONE, "attempt_started_at": stamp, "claimed_at": stamp}):
@@ -156,7 +167,7 @@ class Attempt:
             values["attempt_started_at"] = self.clock()
         with transaction.atomic():
             self._item().update(**values, **self.record)
-            if self.rows:
+            if self._carries_rows():
                 if not self.rows_marked_at_start:
                     values = {**values, "attempts": attempts, "attempt_started_at": self.clock()}
                 self._rows().update(**values)

@@ -37,6 +37,7 @@ from .channels.http_client import Http
 from .channels.sms import SmsChannel
 from .channels.wecom import WecomAppChannel, WecomRobotChannel
 from .delivery_plan import AUTO_KINDS, LIAISON_KINDS, day_window
+from .digest_rows import summarise
 from .item_update import take_slot
 from .lines import load_lines, stale_reason
 from .messages import Line
@@ -114,13 +115,15 @@ class ChannelSender:
     # --- what the batch says -----------------------------------------------------------------------
 
     def _content(self, batch: list[Delivery]) -> dict[int, list[Line]]:
-        """Each delivery's live rows, from at most five queries for the whole batch."""
+        """Each delivery's live rows (a day's digest: the rows it lists, messages.DigestRows), from a
+        few queries for the whole batch."""
         found: dict[int, list[Line]] = defaultdict(list)
+        told: dict[int, list[Line]] = {}
 
         def rows_by_day(keyed: dict[tuple[int, datetime.date], list[int]], field: str, kinds: list[str]):
-            for (owner, day), lines in self._rows_of_day(list(keyed), field, kinds).items():
-                for pk in keyed[(owner, day)]:
-                    found[pk].extend(lines)
+            for key, lines in self._rows_of_day(list(keyed), field, kinds).items():
+                for pk in keyed[key]:
+                    told[pk] = lines
 
         people: dict[tuple[int, datetime.date], list[int]] = defaultdict(list)
         units: dict[tuple[int, datetime.date], list[int]] = defaultdict(list)
@@ -164,37 +167,30 @@ class ChannelSender:
             for line in load_lines(queryset, self.sender.labels):
                 for pk in requests.get((line.stage, line.unit_id), []):
                     found[pk].append(line)
-        return {pk: [line for line in lines if not stale_reason(line)] for pk, lines in found.items()}
+        live = {pk: [line for line in lines if not stale_reason(line)] for pk, lines in found.items()}
+        return {**live, **told}
 
     def _rows_of_day(
         self, keys: list[tuple[int, datetime.date]], field: str, kinds: list[str]
     ) -> dict[tuple[int, datetime.date], list[Line]]:
-        """The live rows of each (person or unit, day), read once for every lane of the pass."""
+        """The digest of each (person or unit, day): its live rows' counts and the rows it lists
+        (digest_rows), read once for every lane of the pass."""
         wanted = {key: self._day_rows.get((field, *key)) for key in keys}
         missing = [key for key, lines in wanted.items() if lines is None]
-        if missing:
-            days = {day for _, day in missing}
-            start, end = day_window(min(days))[0], day_window(max(days))[1]
+        owners_by_day: dict[datetime.date, list[int]] = defaultdict(list)
+        for owner, day in missing:
+            owners_by_day[day].append(owner)
+        for day, owners in owners_by_day.items():
+            start, end = day_window(day)
             queryset = (
-                Reminder.objects.filter(
-                    **{f"{field}__in": list({owner for owner, _ in missing})}, kind__in=kinds
-                )
+                Reminder.objects.filter(**{f"{field}__in": owners}, kind__in=kinds)
                 .filter(due_at__gte=start, due_at__lt=end)
                 .exclude(status=Reminder.Status.CANCELLED)
             )
-            loaded: dict[tuple[int, datetime.date], list[Line]] = {key: [] for key in missing}
-            one_day = next(iter(days)) if len(days) == 1 else None
-            day_lines = load_lines(
-                queryset, self.sender.labels, with_due_at=one_day is None, with_texts=False
-            )
-            for line in day_lines:
-                owner = line.recipient_id if field == "recipient_id" else line.unit_id
-                lines = loaded.get((owner, one_day or timezone.localdate(line.due_at)))
-                if lines is not None:
-                    lines.append(line)
-            wanted.update(loaded)
-            for key, lines in loaded.items():
-                self._day_rows[(field, *key)] = lines
+            digests = summarise(queryset, field, self.sender.labels)
+            for owner in owners:
+                lines = wanted[(owner, day)] = digests.get(owner, [])
+                self._day_rows[(field, owner, day)] = lines
         for key in keys:
             self._day_rows.move_to_end((field, *key))
         while len(self._day_rows) > DAY_ROWS_KEPT * self._size():

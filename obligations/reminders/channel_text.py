@@ -137,7 +137,7 @@ def _sections(
 
 
 def count_of(lines: list[Line]) -> int:
-    return len({(line.kind, line.task_id) for line in lines})
+    return sum(messages.task_counts(lines).values())
 
 
 def personal_digest(
@@ -213,10 +213,8 @@ SMS_KINDS = [
 
 
 def sms_counts(lines: list[Line]) -> str:
-    tasks: dict[str, set[int]] = {}
-    for line in lines:
-        tasks.setdefault(line.kind, set()).add(line.task_id)
-    return "、".join(f"{label}{len(tasks[kind])}项" for kind, label in SMS_KINDS if tasks.get(kind))
+    tasks = messages.task_counts(lines)
+    return "、".join(f"{label}{tasks[kind]}项" for kind, label in SMS_KINDS if tasks.get(kind))
 
 
 def sms_text(lines: list[Line], signature: str, limit: Limit, manual: bool = False) -> str:

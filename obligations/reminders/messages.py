@@ -107,6 +107,32 @@ class Line:
         return f"{self.plan_title}（{self.plan_number}）" if self.plan_number else self.plan_title
 
 
+class DigestRows(list[Line]):
+    """The rows a digest lists (the rows of each section's first MAX_ITEMS_PER_SECTION tasks, in pk
+    order), with what all of its live rows add up to: the tasks of each kind and the first row's pk.
+    Made by obligations.reminders.digest_rows, which leaves the unlisted rows in the database."""
+
+    def __init__(self, lines: list[Line], tasks: dict[str, int], first_pk: int) -> None:
+        super().__init__(lines)
+        self.tasks = tasks
+        self.first_pk = first_pk
+
+
+def task_counts(rows: list[Line]) -> dict[str, int]:
+    """How many tasks each kind of reminder names among ``rows`` (a DigestRows knows them)."""
+    if isinstance(rows, DigestRows):
+        return rows.tasks
+    tasks: dict[str, set[int]] = {}
+    for row in rows:
+        tasks.setdefault(row.kind, set()).add(row.task_id)
+    return {kind: len(ids) for kind, ids in tasks.items()}
+
+
+def first_pk(rows: list[Line]) -> int:
+    """The first live row of a person's day: it keys the day's in-app notice."""
+    return rows.first_pk if isinstance(rows, DigestRows) else rows[0].pk
+
+
 def detail(row: Line, today: datetime.date, counter: WorkdayCounter) -> str:
     """One line on where the task stands, computed for the day the message goes out.
 
@@ -167,7 +193,8 @@ class SectionMemo:
         self._texts = texts
 
     def get(self, rows: list[Line], today: datetime.date, counter: WorkdayCounter) -> list[Section]:
-        key = (today, tuple(row.pk for row in rows))
+        counted = tuple(sorted(rows.tasks.items())) if isinstance(rows, DigestRows) else ()
+        key = (today, tuple(row.pk for row in rows), counted)
         sections = self._found.get(key)
         if sections is None:
             if len(self._found) >= self.LIMIT:
@@ -217,7 +244,8 @@ def _sections_for(
         if tasks:
             firsts = heapq.nsmallest(MAX_ITEMS_PER_SECTION, tasks.items(), key=_task_order)
             ordered = [sorted(task_rows, key=_by_deadline_and_unit) for _, task_rows in firsts]
-            listed.append((kind, len(tasks), ordered))
+            counted = rows.tasks[kind] if isinstance(rows, DigestRows) else len(tasks)
+            listed.append((kind, counted, ordered))
     unread = {
         task_rows[0].task_id
         for _, _, ordered in listed
@@ -352,7 +380,7 @@ def digest_notification_row(
     rows: list[Line], today: datetime.date, counter: WorkdayCounter, memo: SectionMemo | None = None
 ) -> tuple:
     """One person's in-app notice for the day, like the e-mail digest (rows sorted by pk: the first
-    row keys the notice, so a digest tried again never notifies twice). A single task reads as
+    live row keys the notice, so a digest tried again never notifies twice). A single task reads as
     that task's reminder and links to it; several read as the digest's sections."""
     sections = sections_for(rows, today, counter, memo)
     if len(sections) == 1 and sections[0].count == 1:
@@ -363,7 +391,7 @@ def digest_notification_row(
             f"【{first.kind_label}】{short(item.text, 40)}",  # item.text: the first 120 of it
             f"{'、'.join(item.units)}：{item.detail}",
             task_path(first.task_id),
-            rows[0].pk,
+            first_pk(rows),
         )
     total = sum(section.count for section in sections)
     lines = []
@@ -376,7 +404,7 @@ def digest_notification_row(
         f"【督办提醒】{chinese_date(today)}：{total} 项任务需要您关注",
         "\n".join(lines)[:2000],
         reverse("task_list"),
-        rows[0].pk,
+        first_pk(rows),
     )
 
 

@@ -85,8 +85,9 @@ from . import messages
 from .attempts import Attempt, Outcome, claim, reclaim, retry_delay
 from .channel_outbox import PERSONAL_LANES, ROBOT_LANES, ChannelSender
 from .channels.mail import EmailChannel
-from .lines import DEADLINE_KINDS, load_lines, stale_reason
-from .messages import Line
+from .digest_rows import summarise
+from .lines import DEADLINE_KINDS, load_lines, stale_reason, stale_rows
+from .messages import DigestRows, Line
 from .pass_labels import PassLabels
 from .policy import WorkdayCounter
 from .sql import adapter, insert_ignoring_conflicts
@@ -224,12 +225,25 @@ class Sender:
                 stale[reason].append(line.pk)
             else:
                 live.append(line)
+        self._cancel(stale, token)
+        return live
+
+    def _claim_digests(
+        self, queryset: QuerySet[Reminder], token: str, within: QuerySet[Reminder], **extra
+    ) -> dict[int, DigestRows]:
+        """Claim a batch's digest rows (conditional UPDATE), cancel the stale ones, and return each
+        recipient's digest: the rows it lists and what the others add up to (digest_rows)."""
+        claim(queryset, token, self._clock(), **extra)
+        claimed = within.filter(status=Status.SENDING, claim_token=token)
+        self._cancel(stale_rows(claimed), token)
+        return summarise(claimed, "recipient_id", self.labels, known_live=True)
+
+    def _cancel(self, stale: dict[str, list[int]], token: str) -> None:
         for reason, ids in stale.items():
             Reminder.objects.filter(pk__in=ids, claim_token=token).update(
                 status=Status.CANCELLED, last_error=reason
             )
             self.stats.cancelled += len(ids)
-        return live
 
     def _notify(self, people: list[list[Line]]) -> None:
         """One in-app notice per person for the rows given (their day's digest)."""
@@ -397,21 +411,17 @@ class Sender:
             return True  # another sender took this batch; look for more
         # Each row joins its recipient's claimed digest in the same UPDATE (the digest ids given as
         # constants: a subquery per row cost a quarter of the claim).
-        rows = self._claim(
+        by_recipient = self._claim_digests(
             Reminder.objects.filter(recipient_id__in=list(digests), kind__in=AUTO_KINDS).filter(
                 _due(self.now)
             ),
             token,
             within=Reminder.objects.filter(digest_id__in=[d.pk for d in digests.values()]),
-            as_digest=True,
             digest_id=Case(
                 *(When(recipient_id=user_id, then=Value(d.pk)) for user_id, d in digests.items()),
                 output_field=BigIntegerField(),
             ),
         )
-        by_recipient: dict[int, list[Line]] = defaultdict(list)
-        for line in rows:
-            by_recipient[line.recipient_id].append(line)
         # In-app delivery does not wait for the mail server: each digest's notice is written with
         # its first claim (a digest tried again has one already).
         self._notify([by_recipient.get(r, []) for r, d in digests.items() if d.attempts == 0])
@@ -469,13 +479,12 @@ class Sender:
             next_attempt_at=None,
         )
 
-    def _send_one(self, digest: DigestEmail, lines: list[Line], token: str) -> bool:
+    def _send_one(self, digest: DigestEmail, lines: DigestRows | list[Line], token: str) -> bool:
         """Send one claimed digest; True when it went out."""
         mine = DigestEmail.objects.filter(pk=digest.pk, claim_token=token, status=DigestEmail.Status.SENDING)
-        ids = [line.pk for line in lines]
         if not lines or not lines[0].recipient_email:
             # Nothing left to say (cancelled, or taken by an earlier digest): no empty e-mail.
-            Reminder.objects.filter(pk__in=ids, claim_token=token).update(
+            Reminder.objects.filter(digest_id=digest.pk, claim_token=token, status=Status.SENDING).update(
                 status=Status.PENDING, claim_token=""
             )
             mine.delete()
@@ -489,7 +498,7 @@ class Sender:
             digest.pk,
             token,
             digest.attempts,
-            rows=ids,
+            rows_of_digest=True,
             rows_marked_at_start=False,
             record={"subject": message.subject},
         )
