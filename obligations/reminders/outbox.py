@@ -54,6 +54,7 @@ from django.db import transaction
 from django.db.models import (
     BigIntegerField,
     Case,
+    Count,
     DateTimeField,
     Exists,
     F,
@@ -362,13 +363,18 @@ class Sender:
             Reminder.objects.filter(status=Status.PENDING, kind__in=AUTO_KINDS)
             .filter(_due(self.now))
             .exclude(recipient__email="")
-            .values_list("recipient_id", flat=True)
-            .distinct()
+            .values_list("recipient_id")
+            .annotate(rows=Count("pk"))
+            .order_by("-rows", "recipient_id")
         )
         # Today's digest for everyone with something due; one that already went out today stays
         # the only one (the unique constraint drops the new row), so later rows wait for tomorrow.
+        # Made in order of their rows, most first: batches go in digest order, and a batch's rows
+        # are settled beside the next one, so the largest (a province supervisor's 240,000 rows,
+        # 15 s to settle) is not left to settle alone after every lane has finished. (Only speed
+        # depends on this order.)
         DigestEmail.objects.bulk_create(
-            [DigestEmail(recipient_id=user_id, day=self.today) for user_id in waiting],
+            [DigestEmail(recipient_id=user_id, day=self.today) for user_id, _ in waiting],
             ignore_conflicts=True,
         )
         # Lanes take turns a batch at a time, so a slow channel never holds the others back for
