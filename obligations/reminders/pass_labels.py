@@ -1,13 +1,14 @@
 """What a sending pass shows of tasks, plans, units and people, read once per pass for all its lanes.
 
-A pass reads each of the day's outbox rows three times (the e-mail digests, the personal chat and
-SMS messages, the units' robots). Joining a task's text, its plan's title, its unit's name and two
-people's names into every one of those reads cost more than the rows themselves; these labels are
-read once, by id, the first time a lane needs them, and shared by every lane of the pass (threads:
-a dict's get and set are atomic, and two lanes that miss at once only read the same labels twice).
-Task texts are read for the tasks a message lists, not for every row: a digest lists at most 50
-tasks a section (messages.SectionMemo asks for them), and at province scale the texts of every
-row's task overflowed KEPT and were read again by each lane (20 s of a 1,000,000-task pass).
+A pass reads a day's outbox rows for each of its lanes (the e-mail digests, the personal chat and
+SMS messages, the units' robots; a digest only the rows it lists, see digest_rows). Joining a task's
+text, its plan's title, its unit's name and two people's names into every one of those reads cost
+more than the rows themselves; these labels are read once, by id, the first time a lane needs them,
+and shared by every lane of the pass (threads: a dict's get and set are atomic, and two lanes that
+miss at once only read the same labels twice). Task texts are read for the tasks a message lists,
+not for every row: a digest lists at most 50 tasks a section (messages.SectionMemo asks for them),
+and at province scale the texts of every row's task overflowed KEPT and were read again by each
+lane (20 s of a 1,000,000-task pass).
 
 What decides whether a row still goes out (task status and deadline, the plan's status, the
 recipient's address) is never taken from here: ``load_lines`` reads it with the row, every time.
