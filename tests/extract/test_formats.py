@@ -66,20 +66,28 @@ def test_legacy_excel_and_et(libreoffice: None) -> None:
         )
 
 
-def test_conversion_leaves_no_temporary_files(libreoffice: None) -> None:
-    before = set(Path(tempfile.gettempdir()).glob("extract-convert-*"))
+@pytest.fixture
+def private_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A temporary directory of this test's own: another test run on the machine (converting at the
+    same moment) must not show up as this one's leftovers."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    return tmp_path
+
+
+def test_conversion_leaves_no_temporary_files(libreoffice: None, private_tmp: Path) -> None:
     extract_file(VARIANTS / "r01_lishan_2023.doc")
-    assert set(Path(tempfile.gettempdir()).glob("extract-convert-*")) == before
+    assert list(private_tmp.glob("extract-convert-*")) == []
 
 
-def test_conversion_time_out_kills_libreoffice(libreoffice: None, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_conversion_time_out_kills_libreoffice(
+    libreoffice: None, private_tmp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(convert, "CONVERT_TIMEOUT", 0.2)
-    before = set(Path(tempfile.gettempdir()).glob("extract-convert-*"))
     with pytest.raises(ExtractionError, match="转换超时"):
         extract_file(VARIANTS / "r01_lishan_2023.doc")
-    assert set(Path(tempfile.gettempdir()).glob("extract-convert-*")) == before
+    assert list(private_tmp.glob("extract-convert-*")) == []
     processes = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True, check=True).stdout
-    leftover = [line for line in processes.splitlines() if "extract-convert-" in line]
+    leftover = [line for line in processes.splitlines() if str(private_tmp) in line]
     assert leftover == []
 
 
